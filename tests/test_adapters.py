@@ -1,0 +1,268 @@
+"""Adapters: Russian CEC (by meaning of the line text), Polish PKW, generic CSV; real-data totals."""
+
+import io
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import datasets
+from analysis.adapters import generic_csv, pl_pkw, ru_cec
+from analysis.adapters.generic_csv import AdapterError
+
+# ----------------------------------------------------------------------------- Russian CEC
+
+RU_LINES = [
+    # A later year's wording: "включенных в списки" instead of "внесенных в список", "содержащихся".
+    "Число избирателей, включенных в списки избирателей",
+    "Число избирательных бюллетеней, полученных участковой избирательной комиссией",
+    "Число избирательных бюллетеней, выданных избирателям, проголосовавшим досрочно",
+    "Число избирательных бюллетеней, выданных избирателям в помещении для голосования",
+    "Число избирательных бюллетеней, выданных избирателям вне помещения для голосования",
+    "Число погашенных избирательных бюллетеней",
+    "Число избирательных бюллетеней, содержащихся в переносных ящиках для голосования",
+    "Число избирательных бюллетеней, содержащихся в стационарных ящиках для голосования",
+    "Число недействительных избирательных бюллетеней",
+    "Число действительных избирательных бюллетеней",
+    "Число утраченных избирательных бюллетеней",
+    "Число избирательных бюллетеней, не учтенных при получении",
+]
+RU_PARTIES = ['1. Политическая партия "ЕДИНАЯ РОССИЯ"', "2. Иванов Иван Иванович"]
+
+
+def _ru_csv(rows, headers=None):
+    headers = headers or (["region", "tik", "uik"] + RU_LINES + RU_PARTIES + ["url"])
+    buf = io.StringIO()
+    pd.DataFrame(rows, columns=headers).to_csv(buf, index=False)
+    return buf.getvalue().encode("utf-8")
+
+
+RU_ROWS = [
+    # region, tik, uik, registered, received, early, in, mobile, cancelled, portable, stationary,
+    # invalid, valid, lost, unaccounted, party1, party2, url
+    ["Москва", "1 Арбат", 12, 1000, 900, 0, 500, 20, 380, 20, 500, 10, 510, 0, 0, 300, 210, "u"],
+    ["Москва", "1 Арбат", 2, 800, 700, 5, 300, 0, 395, 0, 305, 5, 300, 0, 0, 200, 100, "u"],
+    ["Территория за пределами РФ", "99 Зарубеж", 8001, 50, 100, 0, 60, 0, 40, 0, 60, 0, 60, 0, 0, 40, 20, "u"],
+]
+
+
+def _ru_entry(**over):
+    entry = dict(datasets.load_catalog()["ru2011"])
+    entry.pop("member", None)
+    entry.update(over)
+    return entry
+
+
+def test_ru_cec_maps_columns_by_meaning_not_position(tmp_path):
+    path = tmp_path / "ru.csv"
+    # Shuffle the protocol lines: mapping must follow the text, not the position.
+    headers = ["region", "tik", "uik"] + RU_LINES + RU_PARTIES + ["url"]
+    order = [0, 1, 2] + list(np.random.default_rng(3).permutation(np.arange(3, 3 + len(RU_LINES)))) + list(
+        range(3 + len(RU_LINES), len(headers))
+    )
+    rows = [[r[i] for i in order] for r in RU_ROWS]
+    path.write_bytes(_ru_csv(rows, [headers[i] for i in order]))
+    out = ru_cec.adapt(path, _ru_entry(), "ruX")
+    st = out.stations
+    # Rows come sorted by region, district, then station number (2 before 12).
+    assert list(st["station"]) == ["2", "12", "8001"]
+    first = st.iloc[1]
+    assert first["registered"] == 1000 and first["ballots_received"] == 900
+    assert first["ballots_issued"] == 520 and first["ballots_in_boxes"] == 520
+    assert first["valid"] == 510 and first["invalid"] == 10
+    assert list(st["station_type"]) == ["ordinary", "ordinary", "abroad"]
+    # Absent lines (absentee certificates) are missing, never zero.
+    assert "absentee_received" not in st.columns or st["absentee_received"].isna().all()
+    v = out.votes
+    assert set(v["candidate"]) == {"United Russia", "Иванов Иван Иванович"}
+    ur = v[(v["candidate"] == "United Russia") & (v["station"] == "12")]["votes"].iloc[0]
+    assert ur == 300
+    assert list(out.accounting.query("stage == 'read'")["rows"]) == [3]
+
+
+def test_ru_cec_unknown_column_is_an_error_not_dropped(tmp_path):
+    path = tmp_path / "ru.csv"
+    headers = ["region", "tik", "uik"] + RU_LINES + RU_PARTIES + ["url", "Число чего-то нового"]
+    path.write_bytes(_ru_csv([r + [1] for r in RU_ROWS], headers))
+    with pytest.raises(AdapterError, match="Число чего-то нового"):
+        ru_cec.adapt(path, _ru_entry(), "ruX")
+
+
+def test_ru_cec_bad_value_names_file_row_and_column(tmp_path):
+    path = tmp_path / "ru.csv"
+    rows = [list(r) for r in RU_ROWS]
+    rows[1][12] = "3O0"  # letter O in a count
+    path.write_bytes(_ru_csv(rows))
+    with pytest.raises(AdapterError) as err:
+        ru_cec.adapt(path, _ru_entry(), "ruX")
+    msg = str(err.value)
+    assert "ru.csv" in msg and "data row 2" in msg and "действительных" in msg
+
+
+def test_ru_cec_reads_zip_member(tmp_path):
+    path = tmp_path / "ru.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("2031.csv", _ru_csv(RU_ROWS))
+    out = ru_cec.adapt(path, _ru_entry(member="2031.csv"), "ruX")
+    assert len(out.stations) == 3
+    with pytest.raises(AdapterError, match="no member"):
+        ru_cec.adapt(path, _ru_entry(member="2011.csv"), "ruX")
+
+
+# ----------------------------------------------------------------------------- Polish PKW
+
+
+def _pl_file(tmp_path, rows_extra=None):
+    entry = datasets.load_catalog()["pl2020r1"]
+    cols = entry["columns"]
+    names = {
+        "Województwo": "dolnośląskie",
+        "Kod TERYT": "020101",
+        cols["ballots_received"]: 1000,
+        cols["registered"]: 1200,
+        cols["ballots_cancelled"]: 300,
+        cols["ballots_issued_in_station"]: 700,
+        cols["ballots_issued"]: 710,
+        "Liczba kart nieważnych": 4,
+        "Liczba głosów nieważnych": 6,
+        cols["valid"]: 700,
+        entry["extras"]["ballots_issued_postal"]: 10,
+    }
+    headers = list(dict.fromkeys(
+        ["Numer obwodu", "Typ obwodu"]
+        + [h for spec in cols.values() for h in ([spec] if isinstance(spec, str) else spec)]
+        + list(entry["extras"].values())
+        + list(entry["text_extras"].values())
+        + list(entry["candidates"])
+    ))
+    cands = list(entry["candidates"])
+    def row(number, kind, dash=False):
+        r = {}
+        for h in headers:
+            if h == "Numer obwodu":
+                r[h] = number
+            elif h == "Typ obwodu":
+                r[h] = kind
+            elif h in names:
+                r[h] = names[h]
+            elif h in cands:
+                r[h] = 700 // len(cands) + (700 % len(cands) if h == cands[2] else 0)
+            elif h in entry["text_extras"].values():
+                r[h] = "x"
+            else:
+                r[h] = 0
+            if dash and h not in ("Numer obwodu", "Typ obwodu", "Symbol kontrolny", "Siedziba") and not isinstance(r[h], str):
+                r[h] = "-"
+            if dash and h in ("Województwo", "Kod TERYT", "Gmina", "Powiat"):
+                r[h] = ""
+        return r
+    rows = [row(2, "stały"), row(1, "zakład karny"), row(53, "zagranica", dash=True)]
+    df = pd.DataFrame(rows, columns=headers)
+    text = df.to_csv(sep=";", index=False, quoting=1, lineterminator="\r\n")
+    path = tmp_path / "pl.csv"
+    path.write_bytes("\ufeff".encode() + text.encode("utf-8"))
+    entry = dict(entry)
+    entry.pop("member")
+    return path, entry
+
+
+def test_pl_pkw_bom_semicolons_crlf_and_dash_rows(tmp_path):
+    path, entry = _pl_file(tmp_path)
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf") and b"\r\n" in path.read_bytes()
+    out = pl_pkw.adapt(path, entry, "plX")
+    st = out.stations
+    assert len(st) == 3  # nothing dropped
+    dash = st[st["station"] == "53"].iloc[0]
+    assert dash["flag"] == 'missing: all numeric columns are "-"'
+    assert pd.isna(dash["registered"]) and dash["station_type"] == "abroad"
+    ok = st[st["station"] == "2"].iloc[0]
+    # Ballots cast = ballots taken from the box (column 25), not the in-person issued (15).
+    assert ok["ballots_issued"] == 710 and ok["ballots_in_boxes"] == 710
+    assert ok["ballots_issued_in_station"] == 700 and ok["ballots_issued_postal"] == 10
+    assert ok["invalid"] == 10 and ok["valid"] == 700  # invalid papers + invalid votes
+    assert st.set_index("station").loc["1", "station_type"] == "institution"
+    flagged = out.accounting.query("stage == 'flagged'")
+    assert list(flagged["rows"]) == [1]
+    duda = out.votes[(out.votes["candidate"] == "Duda") & (out.votes["station"] == "53")]["votes"]
+    assert duda.isna().all()  # missing votes stay missing, the row is kept
+
+
+# ----------------------------------------------------------------------------- generic CSV
+
+
+def test_generic_csv_column_map(tmp_path):
+    path = tmp_path / "g.csv"
+    path.write_text(
+        "Reg;Dist;No;Type;Voters;Issued;Bad;Good;A;B\n"
+        "North;N1;1;H;100;80;2;78;50;28\n"
+        "North;N1;2;;90;-;-;-;-;-\n",
+        encoding="utf-8",
+    )
+    entry = {
+        "id": "g",
+        "read": {"sep": ";"},
+        "columns": {"region": "Reg", "district": "Dist", "station": "No", "registered": "Voters",
+                    "ballots_issued": "Issued", "invalid": "Bad", "valid": "Good"},
+        "candidates": {"A": "Alice", "B": "Bob"},
+        "station_type": {"column": "Type", "map": {"H": "institution"}, "default": "ordinary"},
+    }
+    out = generic_csv.adapt(path, entry, "g")
+    st = out.stations.set_index("station")
+    assert st.loc["1", "ballots_issued"] == 80 and pd.isna(st.loc["1", "ballots_received"])
+    assert st.loc["1", "station_type"] == "institution" and st.loc["2", "station_type"] == "ordinary"
+    assert st.loc["2", "flag"] == "missing: ballots_issued, invalid, valid, votes for Alice, votes for Bob"
+    assert st.loc["1", "flag"] == ""
+    assert list(out.votes["candidate"]) == ["Alice", "Bob", "Alice", "Bob"]
+    entry["columns"]["valid"] = "Valid votes"
+    with pytest.raises(AdapterError, match="Valid votes"):
+        generic_csv.adapt(path, entry, "g")
+
+
+# ----------------------------------------------------------------------------- real data
+
+
+@pytest.mark.dataset
+def test_ru2011_canonical_totals(processed_election):
+    stations, votes = processed_election("ru2011")
+    assert len(stations) == 95_225
+    assert stations["registered"].sum() == 109_229_337
+    assert stations["valid"].sum() == 64_615_252
+    assert stations["invalid"].sum() == 1_033_438
+    assert stations["ballots_issued"].sum() == 65_766_594
+    assert stations["ballots_in_boxes"].sum() == 65_648_690
+    ur = datasets.leader_votes(stations, votes, "United Russia")
+    assert ur.sum() == 32_371_737
+    assert (stations["station_type"] == "abroad").sum() == 376
+    assert stations.loc[stations["station_type"] == "abroad", "registered"].sum() == 336_998
+    assert (stations["flag"] == "").all()
+
+
+@pytest.mark.dataset
+def test_pl2020r1_canonical_totals(processed_election):
+    stations, votes = processed_election("pl2020r1")
+    assert len(stations) == 27_229
+    flagged = stations["flag"] != ""
+    assert flagged.sum() == 4
+    assert (stations.loc[flagged, "flag"] == 'missing: all numeric columns are "-"').all()
+    with_data = stations[~flagged]
+    assert len(with_data) == 27_225 and with_data["registered"].notna().all()
+    assert stations["registered"].sum() == 30_204_241
+    assert stations["ballots_issued"].sum() == 19_486_433
+    assert stations["valid"].sum() == 19_425_034
+    assert np.nansum(datasets.leader_votes(stations, votes, "Duda")) == 8_450_341
+    assert np.nansum(datasets.leader_votes(stations, votes, "Trzaskowski")) == 5_917_256
+
+
+def test_ru_cec_empty_cell_is_missing_and_flagged(tmp_path):
+    path = tmp_path / "ru.csv"
+    rows = [list(r) for r in RU_ROWS]
+    rows[0][13] = None  # "lost" left empty at one station
+    path.write_bytes(_ru_csv(rows))
+    st = ru_cec.adapt(path, _ru_entry(), "ruX").stations.set_index("station")
+    assert pd.isna(st.loc["12", "lost"]) and st.loc["2", "lost"] == 0
+    assert st.loc["12", "flag"] == "missing: lost"
+    rows[0][13] = 1.5
+    path.write_bytes(_ru_csv(rows))
+    with pytest.raises(AdapterError, match="data row 1 .*утраченных"):
+        ru_cec.adapt(path, _ru_entry(), "ruX")
