@@ -1,0 +1,181 @@
+"""Digit tests: hand-worked cases, Benford's second-digit law, size-aware calibration."""
+
+import time
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from analysis import digits as D
+
+
+def test_digit_extraction_hand_cases():
+    x = np.array([5, 10, 19, 99, 100, 123, 1000, 2500, 98765])
+    np.testing.assert_array_equal(D.last_digit(x), [5, 0, 9, 9, 0, 3, 0, 0, 5])
+    np.testing.assert_array_equal(D.second_digit(x), [-1, 0, 9, 9, 0, 2, 0, 5, 8])
+    # rounding halves up, exactly: 1/40 = 2.5 % -> 3; 1/3 -> 33; 2/3 -> 67; 1/8 = 12.5 -> 13
+    np.testing.assert_array_equal(D.integer_percentage([1, 1, 2, 1, 1], [40, 3, 3, 8, 2]), [3, 33, 67, 13, 50])
+
+
+def test_benford_second_digit_mean_is_4187_by_integration():
+    # independent computation: the significand 10**U with U ~ Uniform(0, 1) is Benford;
+    # its second digit, averaged over a fine midpoint grid of U
+    u = (np.arange(2_000_000) + 0.5) / 2_000_000
+    significand = 10**u
+    second = np.floor(significand * 10).astype(int) % 10
+    assert second.mean() == pytest.approx(4.187, abs=5e-4)
+    assert D.BENFORD_SECOND_MEAN == pytest.approx(second.mean(), abs=1e-4)
+    assert round(D.BENFORD_SECOND_MEAN, 3) == 4.187
+    np.testing.assert_allclose(D.BENFORD_SECOND, np.bincount(second, minlength=10) / u.size, atol=1e-5)
+
+
+def test_pair_nulls_are_exact_on_all_last_two_digit_pairs():
+    counts = np.arange(100, 200)  # each of the 100 last-two-digit pairs once
+    assert D.repeated_digits(counts, n_boot=0).statistic == pytest.approx(0.10)
+    assert D.adjacent_digits(counts, n_boot=0).statistic == pytest.approx(0.18)  # no 0-9 wrap
+    assert D.lastc(counts, n_boot=0).statistic == pytest.approx(4.5)
+    assert D.c05s(counts, n_boot=0).statistic == pytest.approx(0.2)
+
+
+def test_small_case_statistics_and_textbook_pvalues_by_hand():
+    counts = np.array([11, 12, 23, 45, 50, 55, 7])  # 7 is below the minimum of 10
+    r = D.lastc(counts, n_boot=0)
+    assert r.statistic == pytest.approx((1 + 2 + 3 + 5 + 0 + 5) / 6)
+    assert (r.n_used, r.n_excluded) == (6, 1)
+    z = (16 / 6 - 4.5) / np.sqrt(8.25 / 6)
+    assert r.pvalue == pytest.approx(2 * stats.norm.sf(abs(z)))
+    c = D.c05s(counts, n_boot=0)
+    assert c.statistic == pytest.approx(3 / 6)
+    assert c.pvalue == pytest.approx(stats.binomtest(3, 6, 0.2).pvalue)
+    assert D.repeated_digits(counts, n_boot=0).statistic == pytest.approx(2 / 6)  # 11, 55
+    assert D.adjacent_digits(counts, n_boot=0).statistic == pytest.approx(3 / 6)  # 12, 23, 45
+    t = D.twobl(counts, n_boot=0)
+    assert t.statistic == pytest.approx((1 + 2 + 3 + 5 + 0 + 5) / 6)  # second digit of 2-digit counts
+    p = D.p05s([1, 1, 1, 2, 1], [2, 3, 4, 3, 40], n_boot=0)  # 50, 33, 25, 67, 3 %
+    assert p.statistic == pytest.approx(2 / 5)
+
+
+def test_last_digit_chi2_by_hand():
+    # 100 counts >= 100 whose last digits are 0 x 19, 1..9 x 9 each; 5 small counts excluded
+    digits = np.concatenate([np.zeros(19, int), np.repeat(np.arange(1, 10), 9)])
+    counts = np.concatenate([1000 + digits, [3, 14, 27, 55, 99]])
+    r = D.last_digit_chi2(counts)
+    expected_chi2 = (19 - 10) ** 2 / 10 + 9 * (9 - 10) ** 2 / 10
+    assert r.statistic == pytest.approx(expected_chi2)
+    assert r.pvalue == pytest.approx(stats.chi2.sf(expected_chi2, 9))
+    assert (r.n_used, r.n_excluded) == (100, 5)
+    assert np.isnan(r.pvalue_sizeaware)  # no sizes given
+    np.testing.assert_array_equal(r.digit_counts, [19] + [9] * 9)
+
+
+def test_bootstrap_interval_covers_the_mean():
+    rng = np.random.default_rng(0)
+    counts = rng.integers(10, 10_000, 2000)
+    r = D.lastc(counts, n_boot=999, seed=1)
+    assert r.ci_low < r.statistic < r.ci_high
+    half_width = 1.96 * np.std(counts % 10) / np.sqrt(2000)
+    assert (r.ci_high - r.ci_low) / 2 == pytest.approx(half_width, rel=0.15)
+
+
+def test_input_errors_name_the_rows():
+    with pytest.raises(ValueError, match="size smaller than count at rows \\[1\\]"):
+        D.lastc([5, 50], [10, 20])
+    with pytest.raises(ValueError, match="missing"):
+        D.lastc(np.array([5.0, np.nan]))
+
+
+def _small_clean_election(rng, n_stations=150):
+    sizes = rng.integers(20, 300, n_stations)
+    rates = rng.beta(4, 4, n_stations)
+    return rng.binomial(sizes, rates), sizes
+
+
+def test_sizeaware_pvalues_roughly_uniform_where_textbook_fails():
+    """Small stations: Benford's second digit fails, the size-aware null holds."""
+    rng = np.random.default_rng(2)
+    # textbook: counts of 10..300 from a hump-shaped rate do not follow Benford's law, which a
+    # larger clean election shows plainly; the size-aware null does not reject it
+    counts, sizes = _small_clean_election(rng, 5000)
+    big = D.twobl(counts, sizes, n_sims=199, n_boot=0, seed=1)
+    assert big.pvalue < 1e-3 and big.pvalue_sizeaware > 0.05
+    p_size, p_text, p_size_chi = [], [], []
+    for i in range(300):
+        counts, sizes = _small_clean_election(rng)
+        r = D.twobl(counts, sizes, n_sims=99, n_boot=0, seed=i)
+        p_size.append(r.pvalue_sizeaware)
+        p_text.append(r.pvalue)
+        p_size_chi.append(D.last_digit_chi2(counts, sizes, min_count=10, n_sims=99, seed=i).pvalue_sizeaware)
+    p_size, p_text, p_size_chi = map(np.array, (p_size, p_text, p_size_chi))
+    # size-aware: close to uniform (Monte Carlo p-values on a 1/100 grid)
+    for p in (p_size, p_size_chi):
+        assert np.mean(p <= 0.05) < 0.10
+        assert np.mean(p <= 0.5) == pytest.approx(0.5, abs=0.12)
+        assert stats.kstest(p, "uniform").pvalue > 1e-3
+
+
+def test_sizeaware_detects_fabricated_last_digits():
+    rng = np.random.default_rng(3)
+    counts, sizes = _small_clean_election(rng, 400)
+    sizes = sizes + 300
+    counts = rng.binomial(sizes, 0.5)
+    fabricated = counts - counts % 10 + rng.choice([0, 5], counts.size)  # only 0s and 5s
+    r = D.c05s(fabricated, sizes, n_sims=199, n_boot=0, seed=1)
+    assert r.pvalue < 1e-10 and r.pvalue_sizeaware == pytest.approx(2 / 200)  # the smallest two-sided value
+    ok = D.c05s(counts, sizes, n_sims=199, n_boot=0, seed=1)
+    assert ok.pvalue_sizeaware > 0.01
+
+
+def test_all_digit_tests_reproducible_with_seed():
+    rng = np.random.default_rng(4)
+    counts, sizes = _small_clean_election(rng, 300)
+    a = D.all_digit_tests(counts, sizes, n_sims=49, n_boot=99, seed=5)
+    b = D.all_digit_tests(counts, sizes, n_sims=49, n_boot=99, seed=5)
+    assert set(a) == {"last_digit_chi2", "lastc", "c05s", "p05s", "twobl", "repeated_digits", "adjacent_digits"}
+    for k in a:
+        np.testing.assert_equal(a[k].as_dict(), b[k].as_dict())
+    table = D.results_table(a)
+    assert list(table["test"]) == list(a)
+
+
+def test_calibration_tests_are_cheap_and_return_pvalues():
+    from analysis import simulate
+
+    election = simulate.simulate_election(simulate.load_scenario("kz2011-like"), seed=12)
+    tests = D.calibration_tests()
+    assert {"last_digit_chi2", "last_digit_sizeaware", "lastc", "c05s", "twobl"} <= set(tests)
+    rng = np.random.default_rng(0)
+    tests["lastc"](election.stations, election.votes, election.leader, rng)  # warm imports
+    for name, fn in tests.items():
+        t0 = time.perf_counter()
+        p = fn(election.stations, election.votes, election.leader, rng)
+        assert time.perf_counter() - t0 < 0.5, name  # about 0.1 s idle; margin for shared cores
+        assert 0 <= p <= 1, name
+
+
+def test_all_digit_tests_shared_redraws_match_single_tests_in_distribution():
+    rng = np.random.default_rng(6)
+    counts, sizes = _small_clean_election(rng, 2000)
+    shared = D.all_digit_tests(counts, sizes, n_sims=400, n_boot=0, seed=1)
+    single = D.lastc(counts, sizes, n_sims=400, n_boot=0, seed=2)
+    assert shared["lastc"].statistic == single.statistic and shared["lastc"].pvalue == single.pvalue
+    a, b = shared["lastc"].null_statistics, single.null_statistics
+    assert a.mean() == pytest.approx(b.mean(), abs=4 * b.std() / np.sqrt(200))
+    assert a.std() == pytest.approx(b.std(), rel=0.2)
+    assert shared["p05s"].statistic == D.p05s(counts, sizes, n_sims=0, n_boot=0).statistic
+
+
+@pytest.mark.dataset
+def test_ru2011_leader_second_digit_textbook_rejects_sizeaware_does_not():
+    import os
+
+    if not os.environ.get("ELECTION_DATA_MIRROR"):
+        pytest.skip("ELECTION_DATA_MIRROR is not set: the ru2011 protocol file is not available")
+    from analysis import datasets
+
+    stations, votes = datasets.load_stations("ru2011")
+    lv = datasets.leader_votes(stations, votes, "United Russia")
+    size = (stations["valid"] + stations["invalid"]).to_numpy(dtype=float)
+    ok = np.isfinite(lv) & (size > 0)
+    r = D.twobl(lv[ok].astype(np.int64), size[ok].astype(np.int64), n_sims=99, n_boot=0, seed=1)
+    assert r.n_used == 94632 and r.statistic == pytest.approx(4.23697, abs=1e-5)
+    assert r.pvalue < 1e-5 and r.pvalue_sizeaware > 0.1
