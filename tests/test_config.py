@@ -71,3 +71,9 @@ def test_notebook_parameter_cells_match_their_config_defaults():
             assert entry is not None, f"{nb.name}: parameter {name!r} is documented in neither {spec_path.name} nor analysis.yml"
             nb_default = eval(info["default"], {})  # literal from the notebook's parameters cell
             assert nb_default == entry["default"], f"{nb.name}: {name} = {nb_default!r} in the notebook, {entry['default']!r} in config"
+
+
+def test_yaml_non_string_parameter_names_are_rejected(tmp_path):
+    (tmp_path / "analysis.yml").write_text("null:\n  default: 1\n  help: h\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not a valid identifier"):
+        notebook_parameters("nb", "x", config_dir=tmp_path)

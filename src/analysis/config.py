@@ -36,6 +36,9 @@ def _param_defaults(path: Path) -> dict:
     spec = load_yaml(path)
     out = {}
     for name, entry in spec.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            # YAML reads keys such as `null`, `yes` or `1` as non-strings.
+            raise ConfigError(f"{path}: parameter name {name!r} is not a valid identifier (quote it or rename it)")
         if not isinstance(entry, dict) or "default" not in entry or "help" not in entry:
             raise ConfigError(f"{path}: parameter {name!r} must be a mapping with 'default' and 'help'")
         out[name] = entry["default"]
