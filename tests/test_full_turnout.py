@@ -1,0 +1,246 @@
+"""100 %-turnout units: Poisson-binomial tail, binomial / beta-binomial nulls, exact rates."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from test_distributions import canonical_tables
+
+from analysis import distributions as D
+from analysis import full_turnout as F
+
+# ------------------------------------------------------------------ Poisson-binomial
+
+
+def test_poisson_binomial_sf_against_enumeration():
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0, 1, 10)
+    # Brute force over all 2^10 outcomes.
+    pmf = np.zeros(11)
+    for outcome in itertools.product((0, 1), repeat=10):
+        o = np.array(outcome)
+        pmf[o.sum()] += np.prod(np.where(o == 1, p, 1 - p))
+    for k in range(12):
+        assert F.poisson_binomial_sf(k, p) == pytest.approx(pmf[k:].sum(), rel=1e-12, abs=1e-15)
+
+
+def test_poisson_binomial_sf_blocks_agree():
+    rng = np.random.default_rng(9)
+    p = rng.uniform(0, 0.3, 1000)
+    # Block sizes 1 (the plain recursion), 7 (ragged last block) and 256 must agree.
+    for k in (0, 50, 150, 200):
+        ref = F.poisson_binomial_sf(k, p, block=1)
+        assert F.poisson_binomial_sf(k, p, block=7) == pytest.approx(ref, rel=1e-10, abs=1e-300)
+        assert F.poisson_binomial_sf(k, p) == pytest.approx(ref, rel=1e-10, abs=1e-300)
+    # Normal approximation sanity check in the bulk (independent of the recursion).
+    mean, sd = p.sum(), np.sqrt((p * (1 - p)).sum())
+    assert F.poisson_binomial_sf(int(mean), p) == pytest.approx(stats.norm.sf(int(mean) - 0.5, mean, sd), abs=0.02)
+
+
+def test_poisson_binomial_sf_equal_probabilities_is_binomial_and_keeps_tiny_tails():
+    p = np.full(400, 0.01)
+    for k in (0, 1, 4, 10, 40):
+        assert F.poisson_binomial_sf(k, p) == pytest.approx(stats.binom.sf(k - 1, 400, 0.01), rel=1e-9)
+    # Far tail: no 1 - cdf cancellation.
+    assert F.poisson_binomial_sf(60, p) == pytest.approx(stats.binom.sf(59, 400, 0.01), rel=1e-8)
+    assert F.poisson_binomial_sf(60, p) < 1e-30
+
+
+# ------------------------------------------------------------------ null probabilities
+
+
+def test_prob_at_least_closed_forms_and_tails():
+    n = np.array([1.0, 5.0, 30.0, 200.0, 200.0])
+    k = np.array([1.0, 5.0, 30.0, 198.0, 200.0])
+    binom = F.prob_at_least(n, k, rate=0.8)
+    np.testing.assert_allclose(binom, [0.8, 0.8**5, 0.8**30, stats.binom.sf(197, 200, 0.8), 0.8**200], rtol=1e-10)
+    fit = F.BetaBinomialFit(mu=0.6, rho=0.1, a=5.4, b=3.6, n_stations=0)
+    bb = F.prob_at_least(n, k, fit=fit)
+    ref = [stats.betabinom.pmf(np.arange(kk, nn + 1), nn, 5.4, 3.6).sum() for kk, nn in zip(k, n)]
+    np.testing.assert_allclose(bb, ref, rtol=1e-9)
+
+
+def test_fit_beta_binomial_recovers_parameters():
+    rng = np.random.default_rng(1)
+    n = rng.integers(50, 2000, 20_000)
+    mu, rho = 0.65, 0.03
+    a, b = mu * (1 - rho) / rho, (1 - mu) * (1 - rho) / rho
+    x = stats.betabinom.rvs(n, a, b, random_state=rng)
+    fit = F.fit_beta_binomial(x, n)
+    assert fit.mu == pytest.approx(mu, abs=0.003) and fit.rho == pytest.approx(rho, rel=0.05)
+    binomial = F.fit_beta_binomial(rng.binomial(n, 0.4), n)
+    assert binomial.rho < 1e-3
+    with pytest.raises(ValueError, match="0 <= x <= n"):
+        F.fit_beta_binomial([5], [4])
+
+
+def test_empirical_null_hand_values():
+    # 4 stations of 200 voters: turnouts 0.5, 0.9 (below the window 0.97), 0.98 (in it), 1.0 (unused).
+    n = np.array([200.0, 200.0, 200.0, 200.0])
+    x = np.array([100.0, 180.0, 196.0, 200.0])
+    fit = F.fit_empirical_null(x, n, window=0.03, bin_width=0.01)
+    assert fit.min_registered == 100
+    assert fit.density_at_1 == pytest.approx(1 / 4 / 0.03)  # one of four large stations in a band 0.03 wide
+    mass = np.zeros(97)
+    mass[50] = mass[90] = 0.25  # 0.5 -> bin [0.50, 0.51), 0.9 -> bin [0.90, 0.91)
+    np.testing.assert_allclose(fit.bin_mass, mass)
+    for size in (1.0, 10.0, 300.0):
+        by_hand = 0.25 * 0.51**size + 0.25 * 0.91**size + fit.density_at_1 * (1 - 0.97 ** (size + 1)) / (size + 1)
+        assert F.prob_full_empirical(np.array([size]), fit)[0] == pytest.approx(by_hand, rel=1e-12)
+
+
+def test_empirical_null_calibrated_where_betabinomial_is_not():
+    # Honest turnouts piled up against 100 % (truncated normal, mean ~0.93): the beta-binomial
+    # fitted by moments has too thin a tail at 100 %; the empirical null does not.
+    rng = np.random.default_rng(6)
+    loc, sd = 0.95, 0.06
+    p_bb, p_emp, ratio = [], [], []
+    for _ in range(120):
+        n = rng.integers(50, 1500, 3000)
+        rate = stats.truncnorm.rvs((0 - loc) / sd, (1 - loc) / sd, loc=loc, scale=sd, size=n.size, random_state=rng)
+        x = rng.binomial(n, rate)
+        p_bb.append(F.full_turnout_test(x, n, null="betabinomial").pvalue)
+        emp = F.full_turnout_test(x, n, null="empirical")
+        p_emp.append(emp.pvalue)
+        ratio.append(emp.statistic / emp.expected)
+    assert np.mean(np.array(p_bb) < 0.05) > 0.5
+    assert np.mean(np.array(p_emp) < 0.05) <= 0.07
+    assert 0.6 < np.mean(ratio) <= 1.1  # expected count close to (at most mildly above) the truth
+
+
+# ------------------------------------------------------------------ the test
+
+
+def test_expected_count_matches_direct_simulation():
+    rng = np.random.default_rng(2)
+    n = rng.integers(1, 25, 3000)
+    region = np.where(np.arange(3000) < 1500, "north", "south")
+    rate = np.where(region == "north", 0.85, 0.7)
+    x = rng.binomial(n, rate)
+    res = F.full_turnout_test(x, n, region, null="binomial")
+    # Per-station probabilities use each region's pooled rate: simulate the same null directly.
+    pooled = {g: x[region == g].sum() / n[region == g].sum() for g in ("north", "south")}
+    r = np.array([pooled[g] for g in region])
+    sims = (rng.binomial(n, r, size=(4000, n.size)) == n).sum(axis=1)
+    assert res.expected == pytest.approx(sims.mean(), rel=0.01)
+    # Exact Poisson-binomial tail against the simulated tail at the observed count.
+    assert res.pvalue == pytest.approx((sims >= res.statistic).mean(), abs=0.02)
+    by = res.by_region.set_index("region")
+    assert by["observed"].sum() == res.statistic and by["expected"].sum() == pytest.approx(res.expected)
+
+
+def test_binomial_null_anticonservative_betabinomial_calibrated():
+    rng = np.random.default_rng(3)
+    mu, rho = 0.75, 0.05
+    a, b = mu * (1 - rho) / rho, (1 - mu) * (1 - rho) / rho
+    p_binom, p_bb = [], []
+    for _ in range(150):
+        n = rng.integers(3, 40, 1500)
+        x = stats.betabinom.rvs(n, a, b, random_state=rng)  # honest but overdispersed turnout
+        p_binom.append(F.full_turnout_test(x, n, null="binomial").pvalue)
+        p_bb.append(F.full_turnout_test(x, n, null="betabinomial").pvalue)
+    assert np.mean(np.array(p_binom) < 0.05) > 0.9  # the binomial null rejects honest data
+    assert np.mean(np.array(p_bb) < 0.05) <= 0.10
+
+
+def test_injected_full_turnout_detected_and_over_100_reported():
+    rng = np.random.default_rng(4)
+    n = rng.integers(200, 2000, 4000)
+    x = rng.binomial(n, np.clip(rng.normal(0.6, 0.08, n.size), 0, 1))
+    x[:40] = n[:40]  # 40 large stations at exactly 100 %
+    x[40] = n[40] + 3  # more ballots than voters
+    res = F.full_turnout_test(x, n, null="betabinomial")
+    assert res.statistic == 40 and res.n_over_100 == 1 and res.n_stations == 3999
+    assert res.expected < 1 and res.pvalue < 1e-20
+    ge = F.full_turnout_test(x, n, threshold=0.99, null="betabinomial")
+    assert ge.statistic >= 40
+    emp = F.full_turnout_test(x, n, null="empirical")
+    assert emp.statistic == 40 and emp.pvalue < 1e-20
+    with pytest.raises(ValueError, match="null"):
+        F.full_turnout_test(x, n, null="poisson")
+    with pytest.raises(ValueError, match="exactly 100"):
+        F.full_turnout_test(x, n, threshold=0.99, null="empirical")
+
+
+# ------------------------------------------------------------------ tables
+
+
+def test_full_turnout_table_hand_example():
+    stations = pd.DataFrame(
+        {
+            "region": ["a", "a", "b", "b"],
+            "station_type": ["ordinary", "abroad", "ordinary", "ordinary"],
+            "registered": pd.array([100, 50, 200, 100], dtype="Int64"),
+            "ballots_issued": pd.array([100, 50, 199, 60], dtype="Int64"),
+            "ballots_in_boxes": pd.array([100, 50, 199, 60], dtype="Int64"),
+            "invalid": pd.array([0, 0, 1, 0], dtype="Int64"),
+            "valid": pd.array([100, 50, 198, 60], dtype="Int64"),
+        }
+    )
+    m = D.station_measures(stations, [90, 20, 150, 30])
+    t = F.full_turnout_table(m, by="region", threshold=0.99).set_index("region")
+    assert t.loc["a", "n_turnout_100"] == 2 and t.loc["b", "n_turnout_100"] == 0
+    assert t.loc["b", "n_turnout_ge"] == 1 and t.loc["all", "n_turnout_ge"] == 3
+    assert t.loc["a", "leader_share_turnout_100"] == pytest.approx(110 / 150)
+    assert t.loc["all", "leader_share_elsewhere"] == pytest.approx(180 / 259)
+    st = F.special_station_rates(m, ["abroad", "ordinary"]).set_index("station_type")
+    assert st.loc["abroad", "n_turnout_100"] == 1 and st.loc["ordinary", "rate"] == pytest.approx(1 / 3)
+    assert F.count_extreme(m, turnout_min=0.99, share_min=0.7, min_registered=100) == 2
+
+
+# ------------------------------------------------------------------ exact rates
+
+
+def test_clopper_pearson_hand_values():
+    r = F.rate_with_ci(9, 11)
+    # Clopper–Pearson bounds are beta quantiles: Beta(k, n-k+1) at alpha/2, Beta(k+1, n-k) at 1-alpha/2.
+    assert r.rate == pytest.approx(9 / 11)
+    assert r.ci_low == pytest.approx(stats.beta.ppf(0.025, 9, 3), rel=1e-9)
+    assert r.ci_high == pytest.approx(stats.beta.ppf(0.975, 10, 2), rel=1e-9)
+    zero = F.rate_with_ci(0, 10)
+    assert zero.ci_low == 0 and zero.ci_high == pytest.approx(1 - 0.025 ** (1 / 10), rel=1e-9)  # 0.3085
+    full = F.rate_with_ci(5, 5)
+    assert full.ci_high == 1 and full.ci_low == pytest.approx(0.025 ** (1 / 5), rel=1e-9)
+
+
+def test_compare_rates_fisher_against_hypergeometric_tail():
+    res = F.compare_rates(9, 11, 219, 376)
+    # One-sided Fisher: P(K >= 9) for K ~ Hypergeom(total 387, successes 228, draws 11).
+    assert res.pvalue == pytest.approx(stats.hypergeom.sf(8, 387, 228, 11), rel=1e-9)
+    assert res.rate1 == pytest.approx(9 / 11)
+
+
+# ------------------------------------------------------------------ calibration registry
+
+
+def test_calibration_turnout_100_fast_and_sensitive():
+    rng = np.random.default_rng(5)
+    stations, votes = canonical_tables(rng, n_stations=9725, n_regions=20)
+    fn = F.calibration_tests()["turnout_100_excess"]
+    fn(stations, votes, "A", rng)
+    t0 = time.perf_counter()
+    p_honest = fn(stations, votes, "A", rng)
+    assert time.perf_counter() - t0 < 0.2
+    assert p_honest > 0.05
+    stuffed = stations.copy()
+    stuffed.loc[:99, "ballots_issued"] = stuffed.loc[:99, "registered"]
+    assert fn(stuffed, votes, "A", rng) < 1e-10
+
+
+@pytest.mark.dataset
+def test_ru2011_full_turnout_counts(processed_election):
+    from analysis import datasets
+
+    stations, votes = processed_election("ru2011")
+    m = D.station_measures(stations, datasets.leader_votes(stations, votes, "United Russia"))
+    table = F.full_turnout_table(m, by="station_type").set_index("station_type")
+    assert table.loc["all", "n_turnout_100"] == 3750  # issue 4 reference: ballots issued = registered
+    dom = m.station_type != "abroad"
+    res = F.full_turnout_test(m.turnout_numerator[dom], m.registered[dom], m.region[dom])
+    assert res.statistic == table.loc["all", "n_turnout_100"] - table.loc["abroad", "n_turnout_100"]
+    assert res.expected < res.statistic and res.pvalue < 1e-10
