@@ -92,7 +92,7 @@ def main() -> int:
 
     rows = [
         ("Monte Carlo, exact integer indicators (spikes.integer_percentage_test)", t_mc, f"{mb_mc:8.1f}", ""),
-        ("exact Poisson-binomial null, 3 counts (integer_probabilities + tilted FFT)", t_ex, f"{mb_ex:8.1f}", ""),
+        ("exact Poisson-binomial null, 3 counts (ragged exact q + truncated tilted FFT tree)", t_ex, f"{mb_ex:8.1f}", ""),
         (f"Monte Carlo, chunked binomial redraws ({BINOMIAL_DRAWS} draws x {N_SIMS // BINOMIAL_DRAWS})", t_binom, "     n/a", "extrapolated"),
         (f"naive per-station loop ({NAIVE_STATIONS:,} stations x {n / NAIVE_STATIONS:.1f})", t_naive, f"{naive_mb:8.1f}",
          "extrapolated; MB = all draws held at once"),

@@ -179,3 +179,71 @@ def test_ru2011_leader_second_digit_textbook_rejects_sizeaware_does_not():
     r = D.twobl(lv[ok].astype(np.int64), size[ok].astype(np.int64), n_sims=99, n_boot=0, seed=1)
     assert r.n_used == 94632 and r.statistic == pytest.approx(4.23697, abs=1e-5)
     assert r.pvalue < 1e-5 and r.pvalue_sizeaware > 0.1
+
+
+# ------------------------------------------------------------------ percentage grid
+
+
+def test_on_percentage_grid_hand_cases():
+    # T = 448,727: 96.15 % -> 431,451.01 -> 431,451 on the grid; 1.21 % -> 5,429.60 -> 5,430
+    assert D.on_percentage_grid(431_451, 448_727) and D.on_percentage_grid(5_430, 448_727)
+    assert not D.on_percentage_grid(5_431, 448_727) and not D.on_percentage_grid(5_429, 448_727)
+    # T = 20,000: the grid is round(2k) = the even counts; T = 15,000: round(1.5 k) with halves
+    # up gives 0, 2, 3, 5, 6, 8 ... = counts not congruent to 1 mod 3
+    c = np.arange(0, 300)
+    np.testing.assert_array_equal(D.on_percentage_grid(c, 20_000), c % 2 == 0)
+    np.testing.assert_array_equal(D.on_percentage_grid(c, 15_000), c % 3 != 1)
+    assert D.on_percentage_grid(7, 9_999)  # grid finer than one vote: every count
+    # counts built from two-decimal percentages are on the grid, for any total
+    rng = np.random.default_rng(0)
+    totals = rng.integers(10_001, 2_000_000, 500)
+    k = rng.integers(0, 10_001, 500)
+    built = np.floor(totals * k / 10_000 + 0.5).astype(np.int64)
+    assert D.on_percentage_grid(built, totals).all()
+    assert D.on_percentage_grid(built + 1, totals).mean() < 0.05
+
+
+def test_percentage_grid_probability_closed_forms():
+    # even counts of Binomial(T, p): (1 + (1 - 2p)^T) / 2
+    p = np.array([0.3, 0.5, 0.9999])
+    np.testing.assert_allclose(D.percentage_grid_probability([20_000] * 3, p), (1 + (1 - 2 * p) ** 20_000) / 2, rtol=1e-10)
+    k = np.arange(15_001)
+    expected = stats.binom.pmf(k, 15_000, 0.37)[k % 3 != 1].sum()
+    assert D.percentage_grid_probability([15_000], [0.37])[0] == pytest.approx(expected, rel=1e-10)
+    # large totals: about 10,000 / T
+    assert D.percentage_grid_probability([500_000], [0.3])[0] == pytest.approx(0.02, rel=0.01)
+
+
+def test_percentage_grid_test_null_calibration_and_derived_counts():
+    rng = np.random.default_rng(1)
+    pvals = []
+    for i in range(60):
+        totals = rng.integers(50_000, 120_000, 16)
+        shares = rng.dirichlet([30, 2, 2, 2], 16)
+        counts = np.array([rng.multinomial(t, s) for t, s in zip(totals, shares)])
+        r = D.percentage_grid_test(counts, n_sims=199, seed=i)
+        assert abs(r.null_statistics.mean() - r.expected) < 5 * r.null_sd / np.sqrt(199) + 0.05
+        pvals.append(r.pvalue)
+    pvals = np.array(pvals)
+    assert np.mean(pvals <= 0.05) <= 0.12 and np.mean(pvals <= 0.5) >= 0.3
+    # counts derived from two-decimal percentages, the last one as total minus the others
+    totals = rng.integers(200_000, 900_000, 16)
+    pct = np.round(rng.dirichlet([30, 2, 2, 2], 16) * 100, 2)
+    minor = np.floor(totals[:, None] * pct[:, 1:] * 100 / 10_000 + 0.5).astype(np.int64)
+    derived = np.column_stack([totals - minor.sum(axis=1), minor])
+    r = D.percentage_grid_test(derived, n_sims=999, seed=2)
+    assert r.on_grid[:, 1:].all()  # the three derived counts (their total is unchanged)
+    assert r.statistic >= 48 and r.pvalue == pytest.approx(1 / 1000) and r.pvalue_bound < 1e-40
+    assert r.units_all_on_grid >= 6  # the constrained one lands on the grid about 2/3 of the time
+    with pytest.raises(ValueError, match="units"):
+        D.percentage_grid_test(np.array([[0, 0], [1, 2]]))
+
+
+def test_monte_carlo_pvalue_formula_by_hand():
+    draws = np.arange(1.0, 10.0)  # 1..9
+    # one-sided: (1 + #{draws >= 8}) / (9 + 1) = 3 / 10
+    assert D._mc_pvalue(8.0, draws, "greater") == pytest.approx(0.3)
+    # two-sided: twice the smaller tail, (1 + #{<= 8}) / 10 = 0.9 vs 0.3 -> 0.6
+    assert D._mc_pvalue(8.0, draws, "two-sided") == pytest.approx(0.6)
+    assert D._mc_pvalue(100.0, draws, "greater") == pytest.approx(0.1)  # never below 1 / (n + 1)
+    assert D._mc_pvalue(5.0, draws, "two-sided") == 1.0

@@ -51,7 +51,7 @@ def test_integer_probability_equals_brute_force_pmf_sum():
     n = np.concatenate([np.arange(1, 60), rng.integers(60, 4000, 300), [5000, 12000]])
     p = rng.uniform(0, 1, n.size)
     p[:5] = [0.0, 1.0, 1e-6, 1 - 1e-6, 0.5]
-    got = S.integer_probability(n, p, max_elements=5000)  # small chunks exercise the padding
+    got = S.integer_probability(n, p, max_elements=5000)  # small chunks exercise the chunking
     expected = np.empty(n.size)
     for i, (ni, pi) in enumerate(zip(n, p)):
         k = np.arange(ni + 1)
@@ -105,6 +105,17 @@ def test_poisson_binomial_sf_matches_dynamic_programming_including_far_tail():
     # far tail (about 1e-40): plain summation of the DP pmf is still exact there
     assert S.poisson_binomial_sf(180, q) == pytest.approx(pmf[180:].sum(), rel=1e-6)
     assert pmf[180:].sum() < 1e-30
+
+
+def test_truncated_product_tree_matches_dynamic_programming_on_5000_stations():
+    # large enough that the upper tree levels are cut to their Bernstein windows
+    rng = np.random.default_rng(12)
+    q = rng.uniform(0.02, 0.3, 5000)
+    pmf = _dp_pmf(q)
+    np.testing.assert_allclose(S._product_tree_pmf(q), pmf, rtol=0, atol=1e-14)
+    mean = q.sum()
+    for k in [int(mean) - 50, int(mean), int(mean) + 60, int(mean) + 150]:
+        assert S.poisson_binomial_sf(k, q) == pytest.approx(pmf[k:].sum(), rel=1e-8), k
 
 
 def test_poisson_binomial_equal_probabilities_is_binomial():
@@ -215,35 +226,88 @@ def test_percentage_histogram_centres_bins_on_integers():
 # ------------------------------------------------------------------ Rozenas
 
 
-def _rozenas_data(rng, n=6000):
-    ballots = rng.integers(200, 2000, n)
-    share = np.clip(rng.beta(8, 8, n), 0.01, 0.99)
-    return rng.binomial(ballots, share), ballots
+def test_kde_on_grid_equals_scipy_gaussian_kde():
+    rng = np.random.default_rng(20)
+    shares = rng.beta(5, 5, (1, 400))
+    bw = 0.01
+    got = S._kde_on_grid(shares, 101, bw)[0]
+    kde = stats.gaussian_kde(shares[0], bw_method=bw / shares[0].std(ddof=1))
+    np.testing.assert_allclose(got, kde(np.linspace(0, 1, 101)), rtol=1e-6, atol=1e-6)
 
 
-def test_rozenas_near_zero_on_smooth_data_and_finds_injected_spikes():
+def test_binned_kde_converges_to_exact_kde_when_bandwidth_exceeds_lattice():
+    rng = np.random.default_rng(21)
+    shares = rng.beta(4, 6, (2, 3000))
+    exact = stats.gaussian_kde(shares[0], bw_method=0.02 / shares[0].std(ddof=1))(np.linspace(0, 1, 1001))
+    binned = S._kde_on_grid_binned(shares, 1001, 0.02)
+    np.testing.assert_allclose(binned[0], exact, rtol=0, atol=2e-3 * exact.max())
+    # narrow bandwidth (1e-4, the package default)
+    # R's binned density with bw = 1e-4 below the lattice step is a scaled histogram: one
+    # station's mass, times the kernel's peak 1 / (bw sqrt(2 pi)), over a step or two
+    one = S._kde_on_grid_binned(np.array([[0.5]]), 1001, 1e-4)[0]
+    lattice_step = (1 + 8e-4) / 1023
+    assert one.sum() * 1e-3 == pytest.approx(lattice_step / (1e-4 * np.sqrt(2 * np.pi)), rel=0.03)
+    visible = np.flatnonzero(one > 1e-9 * one.max())
+    assert visible.size <= 3 and np.all(np.abs(visible - 500) <= 1)
+
+
+def test_beta_binomial_mixture_recovers_known_components():
+    rng = np.random.default_rng(22)
+    n = rng.integers(200, 1500, 6000)
+    comp = rng.random(6000) < 0.3
+    rate = np.where(comp, rng.beta(20, 60, 6000), rng.beta(60, 30, 6000))  # means 0.25 and 0.667
+    k = rng.binomial(n, rate)
+    fit = S.fit_beta_binomial_mixture(k, n, 2)
+    order = np.argsort(fit.alpha / (fit.alpha + fit.beta))
+    means = (fit.alpha / (fit.alpha + fit.beta))[order]
+    np.testing.assert_allclose(means, [0.25, 2 / 3], atol=0.01)
+    np.testing.assert_allclose(fit.weights[order], [0.3, 0.7], atol=0.02)
+    np.testing.assert_allclose((fit.alpha + fit.beta)[order], [80, 90], rtol=0.2)
+    # log-likelihood equals scipy's beta-binomial mixture log-likelihood at the fitted values
+    ll = np.log(sum(w * stats.betabinom.pmf(k, n, a, b) for w, a, b in zip(fit.weights, fit.alpha, fit.beta))).sum()
+    assert fit.loglik == pytest.approx(ll, rel=1e-9)
+    # EM never lowers the likelihood: more iterations, at least as high
+    longer = S.fit_beta_binomial_mixture(k, n, 2, max_iter=fit.n_iter + 5, rtol=0)
+    assert longer.n_iter == fit.n_iter + 5 and longer.loglik >= fit.loglik - 1e-6
+
+
+def _rozenas_data(rng, n=5000):
+    registered = rng.integers(300, 2500, n)
+    ballots = rng.binomial(registered, rng.beta(12, 8, n))
+    votes = rng.binomial(ballots, rng.beta(8, 8, n))
+    return votes, ballots, registered
+
+
+def test_rozenas_null_level_and_injected_coarse_shares():
     rng = np.random.default_rng(8)
-    votes, ballots = _rozenas_data(rng)
-    clean = S.rozenas_spikes(votes, ballots, n_resamples=100, seed=1)
-    assert clean.spike_share_pct < 0.15
-    # put 3 % of the stations exactly on 40, 45, 50, 55, 60 % (ballots made a multiple of 20)
+    votes, ballots, registered = _rozenas_data(rng)
+    kw = dict(n_resamples=100, max_components=2, seed=1, n_null=10)
+    clean = S.rozenas_spikes(votes, ballots, registered, **kw)
+    # clean data look like the null's own draws (F > 0 by chance in ~1/101 of 1001 bins)
+    null = clean.null_spike_share_pct
+    assert null.size == 10 and 0 < null.mean() < 2
+    assert clean.spike_share_pct < null.max() + 3 * null.std(ddof=1)
+    # 3 % of the stations put exactly on 40, 45, 50, 55, 60 % (ballots made a multiple of 20)
     rigged, rigged_ballots = votes.copy(), ballots.copy()
-    idx = rng.choice(votes.size, 180, replace=False)
-    targets = np.array([40, 45, 50, 55, 60])[np.arange(180) % 5]
+    idx = rng.choice(votes.size, 150, replace=False)
+    targets = np.array([40, 45, 50, 55, 60])[np.arange(150) % 5]
     rigged_ballots[idx] = 20 * np.maximum(1, ballots[idx] // 20)
     rigged[idx] = targets * rigged_ballots[idx] // 100
-    injected_pct = 3.0
-    res = S.rozenas_spikes(rigged, rigged_ballots, n_resamples=100, seed=1)
-    assert 0.4 * injected_pct < res.spike_share_pct <= injected_pct + 0.15
-    # net excess: the 180 moved stations minus the ~10 % of them that sat near an integer
-    # before; its noise sd is about sqrt(#stations near focal shares) / N = 0.4 points
-    assert res.net_excess_over_mean_pct == pytest.approx(injected_pct * 0.9, abs=1.0)
-    assert abs(clean.net_excess_over_mean_pct) < 1.0
+    res = S.rozenas_spikes(rigged, rigged_ballots, registered, **kw)
+    spike_points = np.round(100 * res.grid[res.spike_bins])
+    assert {40, 45, 50, 55, 60} <= set(spike_points.tolist())
+    # the five injected spikes add about 3 points, less the few stations the null puts there
+    at_targets = np.isin(np.round(1000 * res.grid), [400, 450, 500, 550, 600])
+    injected = 100 * np.sum((res.observed_share - res.resampled_mean_share)[at_targets])
+    assert injected == pytest.approx(3.0, abs=0.3)
+    assert res.spike_share_pct - clean.spike_share_pct == pytest.approx(3.0, abs=1.0)
 
 
 def test_rozenas_validates_input():
-    with pytest.raises(ValueError, match="votes <= ballots"):
-        S.rozenas_spikes([5], [3])
+    with pytest.raises(ValueError, match="no station"):
+        S.rozenas_spikes([5], [3], [10])
+    with pytest.raises(ValueError, match="kde"):
+        S.rozenas_spikes([1, 2], [3, 4], [10, 10], kde="histogram")
 
 
 # ------------------------------------------------------------------ registry

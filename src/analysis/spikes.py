@@ -24,20 +24,26 @@ arithmetic: ``100 k / n`` lies within ``tol`` of the integer ``j`` iff
 and null would not use quite the same set.)
 
 The probability that ``Binomial(n, p)`` lands on an integer percentage is the finite sum of
-the pmf over those ``k``; :func:`integer_probability` evaluates it over the integers ``j``
-within ``t = 15 + sqrt(225 + 90 var)`` of the mean, where Bernstein's inequality bounds the
-neglected mass by ``2 exp(-45) < 1e-19``, with the pmf from a log-gamma table. Under the null the number of
-integer stations is a sum of independent Bernoulli(q_i) indicators, i.e. Poisson-binomial.
+the pmf over those ``k``; :func:`integer_probability` sums it over the ``k`` within
+``t = 37/3 + sqrt(37^2/9 + 74 var)`` of the mean, where Bernstein's inequality bounds the
+neglected mass by ``2 exp(-37) < 2e-16`` per station (double-precision rounding of q itself),
+enumerating only the integer-landing ``k`` as a ragged array, once per distinct (n, p), with
+the pmf from a log-gamma table. Under the null the number of integer stations is a sum of
+independent Bernoulli(q_i) indicators, i.e. Poisson-binomial; its upper tail is computed by
+exponential tilting and a product-tree convolution whose nodes are cut to their own Bernstein
+windows (:func:`_product_tree_pmf`; at most 4 N exp(-37) of mass dropped in all). "Exact"
+below means exact up to these stated truncations, which are far below the Monte Carlo error
+of any simulation and below the rounding of the reported numbers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import optimize, special, stats
 
 KOBAK_SOURCE = (
     "Kobak, Shpilkin & Pshenichnikov (2016), Annals of Applied Statistics 10(1), 54-73, section 3"
@@ -78,12 +84,34 @@ def _lgamma_table(n_max: int) -> np.ndarray:
     return special.gammaln(np.arange(n_max + 2, dtype=float) + 1.0)  # lg[m] = log(m!)
 
 
-def integer_probability(n, p, tol: float = 0.05, max_elements: int = 100_000, scale: int = 100) -> np.ndarray:
+# Bernstein: P(|X - mu| >= t) <= 2 exp(-t^2 / (2 var + 2t/3)); with t = E/3 + sqrt(E^2/9 + 2 E var)
+# the bound is 2 exp(-E). E = 37 leaves at most 2e-16 of each station's mass outside the window
+# (below double-precision rounding of q itself; summed over 100,000 stations, < 2e-11 on the mean).
+_TAIL_EXPONENT = 37.0
+
+
+def _bernstein_margin(var, exponent: float = _TAIL_EXPONENT):
+    return exponent / 3.0 + np.sqrt(exponent**2 / 9.0 + 2.0 * exponent * var)
+
+
+def _ragged_arange(starts, counts):
+    """Concatenation of arange(s, s + c) for each (s, c), and the row each element came from."""
+    counts = np.asarray(counts, dtype=np.int64)
+    rows = np.repeat(np.arange(counts.size), counts)
+    first = np.cumsum(counts) - counts
+    return np.repeat(np.asarray(starts, dtype=np.int64) - first, counts) + np.arange(rows.size), rows
+
+
+def integer_probability(n, p, tol: float = 0.05, max_elements: int = 32_768, scale: int = 100) -> np.ndarray:
     """P(scale X / n is within ``tol`` of an integer) for X ~ Binomial(n, p), per station.
 
     Exact finite sum of binomial pmf terms (Kobak et al. 2016's null, computed analytically
-    instead of by simulation). Stations are processed in chunks sorted by ``n`` so that the
-    padded (station, integer, k) arrays stay below ``max_elements``.
+    instead of by simulation): for each station only the counts ``k`` that land on an integer
+    (for each integer ``j``, ``ceil(n (j - tol) / scale) <= k <= floor(n (j + tol) / scale)``)
+    and lie within the Bernstein window ``mu +/- t`` are enumerated, as a ragged array (no
+    padding), and their pmf exp(log C(n, k) + k log p + (n - k) log(1 - p)) (log-factorials from
+    a table) is summed per station. Truncation error at most ``2 exp(-37)`` per station.
+    ``max_elements`` bounds the (station, k) terms held at once.
     """
     n = np.asarray(n, dtype=np.int64)
     p = np.asarray(p, dtype=float)
@@ -93,57 +121,53 @@ def integer_probability(n, p, tol: float = 0.05, max_elements: int = 100_000, sc
         raise ValueError("integer_probability: every n must be positive")
     if np.any(~np.isfinite(p)) or np.any((p < 0) | (p > 1)):
         raise ValueError("integer_probability: every p must lie in [0, 1]")
-    out = np.empty(n.shape, dtype=float)
-    if n.size == 0:
+    # stations sharing (n, p) share q: compute each distinct pair once
+    n_flat, p_flat = n.ravel(), p.ravel()
+    order = np.lexsort((p_flat, n_flat))
+    n_sorted, p_sorted = n_flat[order], p_flat[order]
+    first = np.ones(n_sorted.size, dtype=bool)
+    first[1:] = (n_sorted[1:] != n_sorted[:-1]) | (p_sorted[1:] != p_sorted[:-1])
+    q_distinct = _integer_probability_distinct(n_sorted[first], p_sorted[first], tol, max_elements, scale)
+    q = np.empty(n_flat.size)
+    q[order] = q_distinct[np.cumsum(first) - 1]
+    return q.reshape(n.shape)
+
+
+def _integer_probability_distinct(n, p, tol, max_elements, scale):
+    out = np.ones(n.size, dtype=float)  # degenerate rates land on 0 % or 100 %, both integers
+    idx = np.flatnonzero((p > 0) & (p < 1))
+    if idx.size == 0:
         return out
     frac = _tolerance_fraction(tol)
     a, b = frac.numerator, frac.denominator
-    # degenerate rates land on 0 % or 100 %, both integers
-    degenerate = (p == 0) | (p == 1)
-    out[degenerate] = 1.0
-    idx = np.flatnonzero(~degenerate)
-    if idx.size == 0:
-        return out
     lg = _lgamma_table(int(n.max()))
-    order = idx[np.argsort(n[idx], kind="stable")]
-    nn_all, pp_all = n[order], p[order]
+    nn_all, pp_all = n[idx], p[idx]
     mu = nn_all * pp_all
-    # Bernstein: P(|X - mu| >= t) <= 2 exp(-t^2 / (2 var + 2t/3)); t solves exponent = 45
-    margin = 15.0 + np.sqrt(225.0 + 90.0 * mu * (1 - pp_all))
+    margin = _bernstein_margin(mu * (1 - pp_all))
     klo = np.maximum(0, np.floor(mu - margin)).astype(np.int64)
     khi = np.minimum(nn_all, np.ceil(mu + margin)).astype(np.int64)
+    # integers j whose window can meet [klo, khi]: j n / scale within tol n / scale of a k there
     jlo = (scale * klo) // nn_all
     jhi = -((-scale * khi) // nn_all)
-    n_j = (jhi - jlo + 1).astype(np.int64)
-    # k per integer j: at most floor(2 tol n / 100) + 1
-    n_k = (2 * a * nn_all) // (scale * b) + 1
-    start = 0
-    total = order.size
-    while start < total:
-        # grow the chunk while the padded size stays within budget (rows sorted by n)
-        rows = max(1, int(max_elements // int(n_j[start] * n_k[start])))
-        stop = min(total, start + rows)
-        jm = int(n_j[start:stop].max())
-        km = int(n_k[start:stop].max())
-        while stop - start > 1 and (stop - start) * jm * km > max_elements:
-            stop = start + max(1, (stop - start) // 2)
-            jm = int(n_j[start:stop].max())
-            km = int(n_k[start:stop].max())
-        nn = nn_all[start:stop, None, None]
-        pp = pp_all[start:stop, None, None]
-        j = jlo[start:stop, None, None] + np.arange(jm)[None, :, None]
-        k_first = -((-nn * (b * j - a)) // (scale * b))
-        k_last = (nn * (b * j + a)) // (scale * b)
-        k = k_first + np.arange(km)[None, None, :]
-        valid = (j <= jhi[start:stop, None, None]) & (k <= k_last) & (k >= 0) & (k <= nn)
-        kc = np.where(valid, k, 0)
-        # log pmf = [lg(n) + n log(1-p)] + k log(p/(1-p)) - lg(k) - lg(n-k)
-        row_const = lg[nn] + nn * np.log1p(-pp)
-        log_odds = np.log(pp) - np.log1p(-pp)
-        logpmf = row_const + kc * log_odds - lg[kc] - lg[nn - kc]
-        pmf = np.where(valid, np.exp(logpmf), 0.0)
-        out[order[start:stop]] = pmf.sum(axis=(1, 2))
-        start = stop
+    n_j = jhi - jlo + 1
+    per_station = n_j * ((2 * a * nn_all) // (scale * b) + 1)  # upper bound on terms
+    row_const = lg[nn_all] + nn_all * np.log1p(-pp_all)
+    log_odds = np.log(pp_all) - np.log1p(-pp_all)
+    cum = np.cumsum(per_station)
+    edges = np.searchsorted(cum, np.arange(max_elements, cum[-1], max_elements), side="right")
+    edges = np.unique(np.concatenate([[0], edges, [idx.size]]))
+    for start, stop in zip(edges[:-1], edges[1:]):
+        sl = slice(int(start), int(stop))
+        j, row = _ragged_arange(jlo[sl], n_j[sl])
+        nr = nn_all[sl][row]
+        k_first = np.maximum(-((-nr * (b * j - a)) // (scale * b)), klo[sl][row])
+        k_last = np.minimum((nr * (b * j + a)) // (scale * b), khi[sl][row])
+        k, jrow = _ragged_arange(k_first, np.maximum(k_last - k_first + 1, 0))
+        st_row = row[jrow]
+        nk = nn_all[sl][st_row]
+        # log pmf = [log n! + n log(1 - p)] - log k! - log (n - k)! + k log(p / (1 - p))
+        logpmf = row_const[sl][st_row] - lg[k] - lg[nk - k] + k * log_odds[sl][st_row]
+        out[idx[sl]] = np.bincount(st_row, weights=np.exp(logpmf), minlength=sl.stop - sl.start)
     return np.minimum(out, 1.0)
 
 
@@ -151,17 +175,28 @@ def integer_probability(n, p, tol: float = 0.05, max_elements: int = 100_000, sc
 
 
 def _product_tree_pmf(q: np.ndarray) -> np.ndarray:
-    """pmf of a sum of independent Bernoulli(q_i), by pairwise FFT convolution (O(N log^2 N))."""
+    """pmf of a sum of independent Bernoulli(q_i), by pairwise convolution in a product tree.
+
+    Each node holds the pmf of a partial sum on a window ``offset .. offset + width - 1``.
+    After each merge the window is cut to the node's Bernstein interval mean +/- t
+    (``_bernstein_margin``): the mass dropped is at most 2 exp(-37) per node, so the whole
+    tree loses at most 4 N exp(-37) (< 1e-10 for N = 100,000), in the far tails of partial
+    sums. Without the cut the upper levels would convolve arrays of length N where only a
+    few hundred entries are non-negligible. Returns the pmf on 0..N (zeros outside the window).
+    """
     q = np.asarray(q, dtype=float)
     if q.size == 0:
         return np.ones(1)
     polys = np.stack([1.0 - q, q], axis=1)  # rows: coefficient arrays of (1 - q + q z)
+    offsets = np.zeros(q.size, dtype=np.int64)
+    means, variances = q.copy(), q * (1 - q)
     while polys.shape[0] > 1:
         rows, length = polys.shape
         if rows % 2:
             pad = np.zeros((1, length))
             pad[0, 0] = 1.0
             polys = np.vstack([polys, pad])
+            offsets, means, variances = (np.append(x, 0) for x in (offsets, means, variances))
             rows += 1
         out_len = 2 * length - 1
         if length <= 16:
@@ -174,8 +209,22 @@ def _product_tree_pmf(q: np.ndarray) -> np.ndarray:
             f = np.fft.rfft(polys, nfft, axis=1)
             res = np.fft.irfft(f[0::2] * f[1::2], nfft, axis=1)[:, :out_len]
         np.clip(res, 0.0, None, out=res)
+        offsets = offsets[0::2] + offsets[1::2]
+        means = means[0::2] + means[1::2]
+        variances = variances[0::2] + variances[1::2]
+        margin = _bernstein_margin(variances)
+        lo = np.maximum(offsets, np.floor(means - margin).astype(np.int64))
+        hi = np.minimum(offsets + out_len - 1, np.ceil(means + margin).astype(np.int64))
+        width = int((hi - lo).max()) + 1
+        if width < out_len:
+            cols = (lo - offsets)[:, None] + np.arange(width)[None, :]
+            res = np.take_along_axis(np.pad(res, ((0, 0), (0, width))), cols, axis=1)
+            offsets = lo
         polys = res
-    pmf = polys[0, : q.size + 1]
+    pmf = np.zeros(q.size + 1)
+    top = polys[0]
+    stop = min(q.size + 1, int(offsets[0]) + top.size)
+    pmf[offsets[0] : stop] = top[: stop - offsets[0]]
     return pmf / pmf.sum()
 
 
@@ -554,122 +603,329 @@ def percentage_histogram(values_pct, bin_width: float = 0.1, lo: float = 0.0, hi
 
 
 @dataclass(frozen=True)
-class RozenasResult:
-    """Resampled kernel-density spike estimate."""
+class BetaBinomialMixture:
+    """Mixture of beta-binomials for counts k out of n: P(k) = sum_l w_l BetaBin(k; n, alpha_l, beta_l)."""
 
-    statistic: float  # share of stations in spikes, in percent
+    weights: np.ndarray
+    alpha: np.ndarray
+    beta: np.ndarray
+    loglik: float
+    n_iter: int
+
+    @property
+    def n_components(self) -> int:
+        return int(self.weights.size)
+
+    def density(self, x) -> np.ndarray:
+        """Mixture of Beta(alpha_l, beta_l) densities: the latent rate's density at ``x``."""
+        x = np.asarray(x, dtype=float)[:, None]
+        return np.exp(stats.beta.logpdf(x, self.alpha, self.beta)) @ self.weights
+
+    def log_joint(self, k, n) -> np.ndarray:
+        """log(w_l) + log BetaBin(k; n, alpha_l, beta_l) without the log C(n, k) term (stations x components)."""
+        k = np.asarray(k, dtype=float)[:, None]
+        n = np.asarray(n, dtype=float)[:, None]
+        return (np.log(self.weights) + special.betaln(k + self.alpha, n - k + self.beta)
+                - special.betaln(self.alpha, self.beta))
+
+    def responsibilities(self, k, n) -> np.ndarray:
+        lj = self.log_joint(k, n)
+        lj -= lj.max(axis=1, keepdims=True)
+        r = np.exp(lj)
+        return r / r.sum(axis=1, keepdims=True)
+
+
+_LOG_AB_BOUNDS = (-3.0, 10.0)  # log alpha, log beta: 0.05 .. 22,000 (a concentration cap, not a prior)
+
+
+def fit_beta_binomial_mixture(k, n, n_components: int, max_iter: int = 200, rtol: float = 1e-5) -> BetaBinomialMixture:
+    """Maximum-likelihood mixture of ``n_components`` beta-binomials by EM (Rozenas 2017, section 4).
+
+    Deterministic start: component l centred on the (l + 1/2) / L quantile of the shares k / n,
+    with the method-of-moments concentration of the shares in that slice. M-step: weights in
+    closed form, each component's (log alpha, log beta) by L-BFGS-B on its responsibility-
+    weighted log-likelihood with the analytic (digamma) gradient. Stops when the log-likelihood
+    gains less than ``rtol`` relative, or after ``max_iter`` iterations; ``loglik`` is that of
+    the returned parameters (full beta-binomial mixture log-likelihood, binomial coefficients
+    included).
+    """
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    if k.shape != n.shape or np.any(n <= 0) or np.any((k < 0) | (k > n)):
+        raise ValueError("fit_beta_binomial_mixture: need 0 <= k <= n and n > 0, same length")
+    share = k / n
+    order = np.argsort(share, kind="stable")
+    slices = np.array_split(order, n_components)
+    alpha, beta = np.empty(n_components), np.empty(n_components)
+    for comp, sl in enumerate(slices):
+        m = float(np.clip(share[sl].mean(), 1e-3, 1 - 1e-3))
+        v = float(max(share[sl].var(), 1e-5))
+        conc = float(np.clip(m * (1 - m) / v - 1, 1.0, 1e4))
+        alpha[comp], beta[comp] = m * conc, (1 - m) * conc
+    mix = BetaBinomialMixture(np.full(n_components, 1.0 / n_components), alpha, beta, -np.inf, 0)
+    log_binom = special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
+    lo, hi = _LOG_AB_BOUNDS
+    previous = -np.inf
+    for it in range(1, max_iter + 2):
+        lj = mix.log_joint(k, n)
+        top = lj.max(axis=1, keepdims=True)
+        loglik = float(np.sum(np.log(np.exp(lj - top).sum(axis=1)) + top[:, 0] + log_binom))
+        mix = replace(mix, loglik=loglik, n_iter=it - 1)
+        if it > max_iter or (np.isfinite(previous) and loglik - previous <= rtol * abs(loglik)):
+            break
+        previous = loglik
+        r = np.exp(lj - top)
+        r /= r.sum(axis=1, keepdims=True)
+        weights = r.mean(axis=0)
+        new_a, new_b = mix.alpha.copy(), mix.beta.copy()
+        for comp in range(n_components):
+            rc = r[:, comp]
+
+            def negll(theta, rc=rc):
+                a, b = np.exp(theta)
+                ll = np.sum(rc * (special.betaln(k + a, n - k + b) - special.betaln(a, b)))
+                ab = special.digamma(n + a + b) - special.digamma(a + b)
+                ga = np.sum(rc * (special.digamma(k + a) - special.digamma(a) - ab)) * a
+                gb = np.sum(rc * (special.digamma(n - k + b) - special.digamma(b) - ab)) * b
+                return -ll, -np.array([ga, gb])
+
+            res = optimize.minimize(negll, np.log([new_a[comp], new_b[comp]]), jac=True, method="L-BFGS-B",
+                                    bounds=[(lo, hi), (lo, hi)])
+            new_a[comp], new_b[comp] = np.exp(res.x)
+        mix = BetaBinomialMixture(weights, new_a, new_b, -np.inf, it)
+    return mix
+
+
+def select_beta_binomial_mixture(k, n, max_components: int = 5, min_correlation: float = 0.99, **kw):
+    """Number of components as in Rozenas' ``spikes`` package: add components (1, 2, ...) until the
+    fitted rate densities of L and L - 1 components correlate at ``min_correlation`` or more on a
+    grid of [0.01, 0.99], or ``max_components`` is reached; return the last fit."""
+    grid = np.linspace(0.01, 0.99, 197)
+    fit = fit_beta_binomial_mixture(k, n, 1, **kw)
+    for n_comp in range(2, max_components + 1):
+        nxt = fit_beta_binomial_mixture(k, n, n_comp, **kw)
+        corr = np.corrcoef(fit.density(grid), nxt.density(grid))[0, 1]
+        fit = nxt
+        if corr >= min_correlation:
+            break
+    return fit
+
+
+@dataclass(frozen=True)
+class RozenasResult:
+    """Resampled kernel-density (RKD) estimate of the share of stations with coarse vote shares."""
+
+    statistic: float  # F: percentage of stations in spikes
     spike_share_pct: float
     n_stations: int
-    excess_stations: float
+    n_excluded: int
     bandwidth: float
     n_resamples: int
-    resolution: int
-    focal_shares: np.ndarray = field(repr=False)  # focal vote shares (k / resolution)
-    observed_counts: np.ndarray = field(repr=False)  # stations near each focal share
-    resampled_max: np.ndarray = field(repr=False)  # max over resamples at each focal share
-    resampled_mean: np.ndarray = field(repr=False)
-    net_excess_over_mean_pct: float = float("nan")  # sum(observed - resampled mean) / N, percent
+    grid_size: int
+    grid: np.ndarray = field(repr=False)  # vote shares at which the densities are evaluated
+    observed_density: np.ndarray = field(repr=False)  # Gaussian KDE of the observed shares
+    resampled_max: np.ndarray = field(repr=False)  # upper envelope of the resampled KDEs
+    observed_share: np.ndarray = field(repr=False)  # share of stations in each grid bin
+    resampled_mean_share: np.ndarray = field(repr=False)  # mean over resamples
+    spike_bins: np.ndarray = field(repr=False)  # bins where the observed KDE beats every resample
+    null_spike_share_pct: np.ndarray = field(repr=False, default=None)  # F of pseudo-data drawn from the null
+    spike_share_other_kde_pct: float = float("nan")  # F with the other density computation (exact / binned)
+    turnout_model: BetaBinomialMixture = field(repr=False, default=None)
+    vote_model: BetaBinomialMixture = field(repr=False, default=None)
     source: str = ROZENAS_SOURCE
+
+    @property
+    def excess_stations(self) -> float:
+        return self.spike_share_pct / 100 * self.n_stations
+
+
+def _kde_on_grid(shares_2d: np.ndarray, grid_size: int, bandwidth: float) -> np.ndarray:
+    """Gaussian KDE of each row of ``shares_2d`` at grid points g / (grid_size - 1), exactly but
+    summing only kernels within 6 bandwidths (neglected weight < phi(6) = 6e-9 per station)."""
+    rows, n = shares_2d.shape
+    step = 1.0 / (grid_size - 1)
+    reach = int(np.ceil(6 * bandwidth / step))
+    nearest = np.rint(shares_2d / step).astype(np.int64)
+    out = np.zeros(rows * grid_size)
+    row_base = (grid_size * np.arange(rows))[:, None]
+    for off in range(-reach, reach + 1):
+        g = nearest + off
+        inside = (g >= 0) & (g < grid_size)
+        z = (g * step - shares_2d) / bandwidth
+        w = np.where(inside & (np.abs(z) <= 6), np.exp(-0.5 * z * z), 0.0)
+        out += np.bincount((np.clip(g, 0, grid_size - 1) + row_base).ravel(), weights=w.ravel(), minlength=rows * grid_size)
+    return (out / (n * bandwidth * np.sqrt(2 * np.pi))).reshape(rows, grid_size)
+
+
+def _kde_on_grid_binned(shares_2d: np.ndarray, grid_size: int, bandwidth: float) -> np.ndarray:
+    """Gaussian KDE on the grid computed the way R's ``density(from = 0, to = 1)`` does it, which
+    the ``spikes`` package calls: linear binning of the data onto 2^ceil(log2(grid_size)) points
+    (at least 512) of [-4 bw, 1 + 4 bw], convolution with the kernel sampled on that lattice,
+    then linear interpolation to the grid_size output points. With bw = 1e-4 below the lattice
+    step (about 1e-3) this is in effect a histogram with triangular (linear-binning) weights:
+    each station counts at the grid points within about two steps of its share."""
+    rows, n = shares_2d.shape
+    n_lat = max(512, 1 << int(np.ceil(np.log2(grid_size))))
+    lo, up = -4 * bandwidth, 1 + 4 * bandwidth
+    step = (up - lo) / (n_lat - 1)
+    if shares_2d.size and (shares_2d.min() < 0 or shares_2d.max() > 1):
+        raise ValueError("vote shares must lie in [0, 1]")
+    pos = shares_2d * (1.0 / step) - lo / step  # > 0, and < n_lat - 1 for shares in [0, 1]
+    left = pos.astype(np.int64)
+    frac = pos - left
+    left += (n_lat * np.arange(rows))[:, None]
+    size = rows * n_lat + 1
+    mass = np.bincount(left.ravel(), weights=(1.0 - frac).ravel(), minlength=size)
+    mass[1:] += np.bincount(left.ravel(), weights=frac.ravel(), minlength=size)[:-1]
+    mass = mass[:-1]
+    mass = mass.reshape(rows, n_lat) / n
+    reach = int(np.ceil(6 * bandwidth / step))  # lags beyond 6 bw carry < 2e-8 of the kernel's peak
+    lags = np.arange(-reach, reach + 1)
+    kernel = np.exp(-0.5 * (lags * step / bandwidth) ** 2) / (bandwidth * np.sqrt(2 * np.pi))
+    dens = np.zeros_like(mass)
+    for lag, kv in zip(lags, kernel):
+        if lag >= 0:
+            dens[:, lag:] += kv * mass[:, : n_lat - lag]
+        else:
+            dens[:, :lag] += kv * mass[:, -lag:]
+    lattice = np.linspace(lo, up, n_lat)
+    grid = np.linspace(0.0, 1.0, grid_size)
+    # linear interpolation, vectorized over rows
+    i = np.clip(np.searchsorted(lattice, grid, side="right") - 1, 0, n_lat - 2)
+    f = (grid - lattice[i]) / (lattice[i + 1] - lattice[i])
+    return dens[:, i] * (1 - f) + dens[:, i + 1] * f
+
+
+def _bin_shares(shares_2d: np.ndarray, grid_size: int) -> np.ndarray:
+    """Share of each row's stations in bins of width 1 / (grid_size - 1) centred on the grid."""
+    rows, n = shares_2d.shape
+    nearest = np.rint(shares_2d * (grid_size - 1)).astype(np.int64)
+    flat = (nearest + (grid_size * np.arange(rows))[:, None]).ravel()
+    return np.bincount(flat, minlength=rows * grid_size).reshape(rows, grid_size) / n
 
 
 def rozenas_spikes(
     votes,
     ballots,
-    n_resamples: int = 200,
-    bandwidth: float | None = None,
-    resolution: int = 100,
-    tol: float = 0.05,
+    registered,
+    n_resamples: int = 1000,
+    bandwidth: float = 1e-4,
+    grid_size: int = 1001,
+    max_components: int = 5,
     seed=None,
-    chunk: int = 8,
+    chunk: int = 16,
+    models: tuple | None = None,
+    fit_stations: int | None = 10_000,
+    kde: str = "binned",
+    n_null: int = 20,
 ) -> RozenasResult:
-    """Share of stations in vote-share spikes beyond a resampled smooth null (after Rozenas 2017).
+    """Resampled kernel-density (RKD) estimate of the share of stations with coarse vote shares
+    (Rozenas 2017, Political Analysis 25(1), section 4; his R package ``spikes``).
 
-    Rozenas' resampled kernel density (RKD) method, section 4: the smooth null keeps each
-    station's size but replaces its vote share by a draw from a Gaussian kernel around it
-    (bandwidth ``bandwidth``; default Silverman's rule on the shares), reflected into
-    [0, 1], and redraws its votes as Binomial(ballots, smoothed share). Numeric coarseness
-    of small stations (1/2, 2/3 ...) survives resampling; fraud spikes do not. At each
-    focal share k / ``resolution`` the observed number of stations within ``tol``
-    percentage points is compared with the maximum over ``n_resamples`` resamples; the
-    estimate is sum over focal shares of max(0, observed - resampled maximum) / N, in
-    percent.
+    Data per station: ``registered`` (N), ``ballots`` (t, those who voted), ``votes`` (v, for the
+    party studied); vote share v / t. Steps:
 
-    Null hypothesis: vote shares come from a smooth density plus binomial noise; then the
-    estimate is near 0 (it exceeds 0 only when a focal count beats every resample).
+    1. Smooth null: turnout t ~ BetaBinomial mixture(N) and votes v ~ BetaBinomial mixture(t),
+       each fitted by maximum likelihood with the number of components chosen as in the package
+       (:func:`select_beta_binomial_mixture`, at most ``max_components``).
+    2. Resampling from that null, conditional on each station: pick a component with its
+       posterior probability, draw the turnout rate from its posterior
+       Beta(t + alpha, N - t + beta) and t* ~ Binomial(N, rate), then the support rate from
+       Beta(v + alpha', t - v + beta') and v* ~ Binomial(t*, rate); share v* / t* (0 if t* = 0).
+       Station sizes, hence the arithmetic of small denominators (1/2, 2/3 ...), are kept, so
+       coarse shares occur in the resamples as often as numerics alone produce them.
+    3. Gaussian kernel density (``bandwidth``, default 1e-4 as in the package) of the observed and
+       of each resampled share on ``grid_size`` points of [0, 1]; the envelope is the maximum
+       over the ``n_resamples`` resamples.
+    4. F = 100 * sum over grid bins (width 1 / (grid_size - 1)) where the observed density
+       exceeds the envelope, of max(0, observed share of stations in the bin - mean resampled
+       share).
 
-    Also returned: the net excess over the resampled *mean*, sum(observed - mean) / N, which
-    does not shrink as ``n_resamples`` grows.
+    ``kde="binned"`` computes the densities as R's ``density()`` does (:func:`_kde_on_grid_binned`),
+    ``"exact"`` sums the Gaussian kernels (:func:`_kde_on_grid`); with bw = 1e-4, below R's
+    lattice step, the two differ (the binned one counts stations within about 0.002 of a point,
+    the exact one within about 0.0003), and F with the other one is returned as
+    ``spike_share_other_kde_pct`` from the same resamples.
 
-    Differences from the published method and package: the focal set is the grid
-    k / ``resolution`` only (Rozenas also models other coarse fractions such as 2/3), and
-    the exceedance is measured against the resampled maximum rather than through his
-    estimator, so values differ from his F (0.97 % for United Russia 2011 on 95,045
-    stations, ``ROZENAS_REFERENCE_RU2011_PCT``); the excess beyond the maximum is a lower
-    bound, the net excess over the mean is the closer analogue.
+    Null hypothesis: shares come from the smooth beta-binomial model (no fraud); then F is near
+    0 but not 0: in each of the ``grid_size`` bins the observed density beats the maximum of R
+    resamples with probability about 1 / (R + 1) by chance, and such a bin then adds its
+    positive excess. ``null_spike_share_pct`` measures that level directly: F of ``n_null``
+    further draws from the null, scored against the same envelope and mean (this calibration
+    is not in Rozenas' package; it is what F of clean data of this size looks like). F is an
+    estimate, not a p-value; it shrinks as ``n_resamples`` grows (a higher envelope). Randomness only through ``seed``. ``models`` = (turnout mixture, vote mixture)
+    skips the fits; otherwise they are fitted on ``fit_stations`` stations drawn at random (all
+    when None): the mixtures only set the prior of each station's posterior rate, which the
+    station's own counts dominate, and EM on 95,000 stations costs minutes.
     """
     v = np.asarray(votes, dtype=np.int64)
-    n = np.asarray(ballots, dtype=np.int64)
-    if v.shape != n.shape:
-        raise ValueError("rozenas_spikes: votes and ballots must have the same shape")
-    if np.any(n <= 0) or np.any(v < 0) or np.any(v > n):
-        raise ValueError("rozenas_spikes: need 0 <= votes <= ballots and ballots > 0 at every station")
+    t = np.asarray(ballots, dtype=np.int64)
+    big_n = np.asarray(registered, dtype=np.int64)
+    if not (v.shape == t.shape == big_n.shape):
+        raise ValueError("rozenas_spikes: votes, ballots and registered must have the same shape")
+    keep = (t > 0) & (v >= 0) & (v <= t) & (t <= big_n)
+    if not keep.any():
+        raise ValueError("rozenas_spikes: no station with 0 < ballots <= registered and 0 <= votes <= ballots")
+    n_excluded = int((~keep).sum())
+    v, t, big_n = v[keep], t[keep], big_n[keep]
     rng = np.random.default_rng(seed)
-    share = v / n
-    if bandwidth is None:
-        iqr = np.subtract(*np.percentile(share, [75, 25]))
-        spread = min(share.std(ddof=1), iqr / 1.349)
-        bandwidth = 0.9 * spread * share.size ** (-0.2)
-    bandwidth = float(bandwidth)
-    pct_scale = 100 // resolution if 100 % resolution == 0 else None
+    if models is None:
+        fit = np.arange(v.size)
+        if fit_stations is not None and fit_stations < v.size:
+            fit = np.sort(rng.choice(v.size, fit_stations, replace=False))
+        models = (select_beta_binomial_mixture(t[fit], big_n[fit], max_components),
+                  select_beta_binomial_mixture(v[fit], t[fit], max_components))
+    m_t, m_v = models
+    resp_t = np.cumsum(m_t.responsibilities(t, big_n), axis=1)
+    resp_v = np.cumsum(m_v.responsibilities(v, t), axis=1)
+    if kde not in ("binned", "exact"):
+        raise ValueError(f"kde={kde!r}: expected 'binned' (as R's density) or 'exact'")
+    kde_fn = _kde_on_grid_binned if kde == "binned" else _kde_on_grid
+    other_fn = _kde_on_grid if kde == "binned" else _kde_on_grid_binned
+    share = v / t
+    obs_density = kde_fn(share[None, :], grid_size, bandwidth)[0]
+    obs_other = other_fn(share[None, :], grid_size, bandwidth)[0]
+    obs_share = _bin_shares(share[None, :], grid_size)[0]
 
-    def focal_counts(counts_2d, sizes):
-        # which focal share k/resolution each value lies within tol points of (-1: none)
-        if pct_scale is not None:
-            # focal share k/resolution in percent = k * pct_scale; integer-percentage test
-            near = is_integer_percentage(counts_2d, sizes, tol)
-            pct = np.rint(100 * counts_2d / sizes).astype(np.int64)
-            near &= (pct % pct_scale) == 0
-            k = pct // pct_scale
-        else:
-            x = resolution * counts_2d / sizes
-            k = np.rint(x).astype(np.int64)
-            near = np.abs(x - k) * 100 / resolution <= tol
-        rows = counts_2d.shape[0]
-        flat = np.where(near, k + (resolution + 1) * np.arange(rows)[:, None], -1).ravel()
-        flat = flat[flat >= 0]
-        return np.bincount(flat, minlength=rows * (resolution + 1)).reshape(rows, resolution + 1)
+    def draw(m):
+        comp_t = np.minimum((rng.random((m, t.size, 1)) > resp_t[None]).sum(axis=2), m_t.n_components - 1)
+        t_star = rng.binomial(big_n, rng.beta(t + m_t.alpha[comp_t], big_n - t + m_t.beta[comp_t]))
+        comp_v = np.minimum((rng.random((m, v.size, 1)) > resp_v[None]).sum(axis=2), m_v.n_components - 1)
+        v_star = rng.binomial(t_star, rng.beta(v + m_v.alpha[comp_v], t - v + m_v.beta[comp_v]))
+        return np.divide(v_star, t_star, out=np.zeros(v_star.shape), where=t_star > 0)
 
-    observed = focal_counts(v[None, :], n)[0]
-    sim_max = np.zeros(resolution + 1, dtype=np.int64)
-    sim_sum = np.zeros(resolution + 1, dtype=float)
+    env = np.zeros(grid_size)
+    env_other = np.zeros(grid_size)
+    mean_share = np.zeros(grid_size)
     done = 0
     while done < n_resamples:
         m = min(chunk, n_resamples - done)
-        smooth = share + bandwidth * rng.standard_normal((m, share.size))
-        smooth = np.abs(smooth)  # reflect at 0
-        smooth = 1.0 - np.abs(1.0 - smooth)  # reflect at 1
-        smooth = np.clip(smooth, 0.0, 1.0)
-        draws = rng.binomial(n, smooth)
-        fc = focal_counts(draws, n)
-        sim_max = np.maximum(sim_max, fc.max(axis=0))
-        sim_sum += fc.sum(axis=0)
+        y = draw(m)
+        env = np.maximum(env, kde_fn(y, grid_size, bandwidth).max(axis=0))
+        env_other = np.maximum(env_other, other_fn(y, grid_size, bandwidth).max(axis=0))
+        mean_share += _bin_shares(y, grid_size).sum(axis=0)
         done += m
-    excess = np.maximum(observed - sim_max, 0)
-    share_pct = 100.0 * excess.sum() / v.size
-    sim_mean = sim_sum / n_resamples
+    mean_share /= n_resamples
+    spike_bins = obs_density > env
+    excess = np.maximum(obs_share - mean_share, 0.0)
+    f_pct = float(100.0 * excess[spike_bins].sum())
+    f_other = float(100.0 * excess[obs_other > env_other].sum())
+    # calibration: F of data drawn from the null itself, against the same envelope and mean
+    null_f = np.empty(n_null)
+    done = 0
+    while done < n_null:
+        m = min(chunk, n_null - done)
+        y = draw(m)
+        above = kde_fn(y, grid_size, bandwidth) > env
+        null_f[done : done + m] = 100.0 * np.sum(np.maximum(_bin_shares(y, grid_size) - mean_share, 0.0) * above, axis=1)
+        done += m
     return RozenasResult(
-        statistic=float(share_pct),
-        spike_share_pct=float(share_pct),
-        n_stations=int(v.size),
-        excess_stations=float(excess.sum()),
-        bandwidth=bandwidth,
-        n_resamples=int(n_resamples),
-        resolution=int(resolution),
-        focal_shares=np.arange(resolution + 1) / resolution,
-        observed_counts=observed,
-        resampled_max=sim_max,
-        resampled_mean=sim_mean,
-        net_excess_over_mean_pct=float(100.0 * np.sum(observed - sim_mean) / v.size),
+        statistic=f_pct, spike_share_pct=f_pct, n_stations=int(v.size), n_excluded=n_excluded,
+        bandwidth=float(bandwidth), n_resamples=int(n_resamples), grid_size=int(grid_size),
+        grid=np.linspace(0.0, 1.0, grid_size), observed_density=obs_density, resampled_max=env,
+        observed_share=obs_share, resampled_mean_share=mean_share, spike_bins=spike_bins,
+        turnout_model=m_t, vote_model=m_v, null_spike_share_pct=null_f,
+        spike_share_other_kde_pct=f_other,
     )
 
 

@@ -130,22 +130,22 @@ def plot_integer_histograms(panels: Mapping[str, Mapping[str, tuple]], title: st
     return fig
 
 
-def plot_rozenas(result, title: str):
-    """Stations near each focal vote share: observed, resampled mean and resampled maximum."""
-    fig, ax = plt.subplots(figsize=(10, 3.8))
-    x = 100 * result.focal_shares
-    ax.vlines(x, 0, result.observed_counts, color=ELECTION_COLOR, lw=2, label="observed")
-    ax.plot(x, result.resampled_mean, color=NULL_COLOR, lw=1, label="resampled mean (smooth null)")
-    ax.plot(x, result.resampled_max, color="black", ls="--", lw=1, label=f"resampled maximum ({result.n_resamples} draws)")
-    above = result.observed_counts > result.resampled_max
-    ax.plot(x[above], result.observed_counts[above], "v", color="crimson", ms=6, label="spike beyond the maximum")
-    ax.set_xlabel("leader's vote share (%), focal values")
-    ax.set_ylabel("stations within 0.05 pt")
-    ax.set_title(
-        f"{title}\nstations in spikes beyond the resampled maximum: {result.spike_share_pct:.2f} % "
-        f"(bandwidth {result.bandwidth:.3g})",
-        fontsize=10,
-    )
-    ax.legend(fontsize=8)
+def plot_rozenas(result, title: str, xlim=(0, 100)):
+    """Rozenas' RKD picture: the observed kernel density of the vote share against the upper
+    envelope of the resampled densities, spike bins (observed above the envelope) marked."""
+    fig, ax = plt.subplots(figsize=(11, 4))
+    x = 100 * result.grid
+    ax.plot(x, result.resampled_max, color=NULL_COLOR, lw=0.8,
+            label=f"maximum over {result.n_resamples} resamples of the smooth null")
+    ax.plot(x, result.observed_density, color=ELECTION_COLOR, lw=0.8, label="observed")
+    spikes_at = result.spike_bins
+    ax.plot(x[spikes_at], result.observed_density[spikes_at], "v", color="crimson", ms=5,
+            label=f"spike: observed above every resample ({int(spikes_at.sum())} points)")
+    ax.set_xlim(*xlim)
+    ax.set_xlabel("leader's vote share (% of valid + invalid ballots)")
+    ax.set_ylabel(f"kernel density (bandwidth {result.bandwidth:.0e})")
+    ax.set_title(f"{title}\nF = {result.spike_share_pct:.2f} % of {result.n_stations:,} stations in spikes "
+                 f"(excess over the resampled mean at the spike points)", fontsize=10)
+    ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     return fig
