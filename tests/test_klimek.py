@@ -1,0 +1,94 @@
+"""Klimek fraud-model fit: the fingerprint, the forward model, and parameter recovery on
+synthetic elections drawn by analysis.simulate (an independent implementation of the model on
+counts)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analysis import klimek, simulate
+
+
+def _toy(n=10000):
+    return simulate.scenario_from_dict(
+        {
+            "name": "toy",
+            "n_stations": n,
+            "candidates": {"leader": "A", "others": {"B": 1, "C": 1}},
+            "size": {"kind": "lognormal", "log_mean": 6.9, "log_sd": 0.5, "minimum": 100, "maximum": 4000},
+            "turnout_sd": 0.08,
+            "leader_sd": 0.08,
+            "invalid_rate": 0.01,
+            "regions": [{"name": "R", "weight": 1, "turnout_mean": 0.55, "leader_mean": 0.45}],
+        }
+    )
+
+
+def _fit(e, **kw):
+    st = e.stations
+    return klimek.fit_klimek(
+        st["registered"].to_numpy(float),
+        st["ballots_issued"].to_numpy(float),
+        simulate.leader_votes(e).astype(float),
+        (st["valid"] + st["invalid"]).to_numpy(float),
+        **kw,
+    )
+
+
+def test_fingerprint_counts_by_hand():
+    h = klimek.fingerprint([0.05, 0.05, 0.95, 1.0], [0.1, 0.1, 0.5, 1.0], bins=2)
+    assert np.allclose(h, [[0.5, 0.0], [0.0, 0.5]])
+    assert klimek.hellinger2(h, h) == 0.0
+    assert klimek.hellinger2(np.array([1.0, 0]), np.array([0, 1.0])) == pytest.approx(1.0)
+
+
+def test_forward_model_matches_klimek_formulas():
+    # One station copy, no noise: t=0.5, v=0.4, extreme fraud with x = 1 - θ|z| = 0.8, α = 2.
+    d = klimek._Draws(n=np.array([1e12]), zt=np.zeros(1), et=np.zeros(1), zv=np.zeros(1), ev=np.zeros(1),
+                      u=np.array([0.5]), z=np.array([2.0]))
+    t2, v2 = klimek._simulate(d, (0.5, 0.1, 0.4, 0.1, 0.0), fi=0.0, fe=1.0, alpha=2.0, theta=0.1)
+    x = 0.8
+    assert t2[0] == pytest.approx(0.5 + x * 0.5)
+    assert v2[0] == pytest.approx((0.5 * 0.4 + x * 0.5 + x**2 * 0.5 * 0.6) / (0.5 + x * 0.5))
+
+
+def test_honest_parameters_of_a_normal_sample():
+    rng = np.random.default_rng(1)
+    t, v = rng.normal(0.6, 0.05, 50000), rng.normal(0.4, 0.08, 50000)
+    h = klimek.honest_parameters(t, v)
+    assert h.turnout_mean == pytest.approx(0.6, abs=0.01) and h.turnout_sd == pytest.approx(0.05, abs=0.005)
+    assert h.leader_mean == pytest.approx(0.4, abs=0.01) and h.leader_sd == pytest.approx(0.08, abs=0.008)
+
+
+def test_recovers_known_fraud_parameters():
+    # θ = 0.25: incremental fraud wide enough to be told from a shift of the honest peak (with
+    # θ = 0.1 fi is only weakly identified; the notebook shows that through its interval).
+    e = simulate.simulate_election(_toy(), 1, fraud={"incremental": {"magnitude": 0.4, "alpha": 2.0, "theta": 0.25},
+                                                     "extreme": {"magnitude": 0.02, "alpha": 2.0}})
+    f = _fit(e, seed=0, theta=0.25, maxiter=300)
+    assert f.fi == pytest.approx(0.4, abs=0.15)
+    assert f.fe == pytest.approx(0.02, abs=0.012)
+    assert 1.2 < f.alpha < 4.0
+    assert f.honest.turnout_mean == pytest.approx(0.55, abs=0.03)
+
+
+def test_clean_election_fits_near_zero():
+    e = simulate.simulate_election(_toy(), 2)
+    f = _fit(e, seed=0, theta=0.25, maxiter=300)
+    assert f.fe < 0.003
+    assert f.fi < 0.1
+    assert np.isnan(f.fi_ci[0])  # no bootstrap asked
+
+
+def test_bootstrap_interval_covers_the_estimate():
+    e = simulate.simulate_election(_toy(4000), 3, fraud={"extreme": 0.05})
+    f = _fit(e, seed=0, n_bootstrap=4, bootstrap_maxiter=60, maxiter=150, grid={"fi": (0.0, 0.3), "fe": (0.0, 0.05)})
+    assert f.bootstrap.shape == (3, 4)
+    assert f.fe_ci[0] <= f.fe_ci[1]
+    assert 0.02 < f.fe_ci[1] and f.fe_ci[0] < 0.08
+
+
+def test_too_few_stations_is_an_error():
+    with pytest.raises(ValueError, match="too few"):
+        klimek.fit_klimek(np.full(10, 500.0), np.full(10, 300.0), np.full(10, 100.0), np.full(10, 300.0))
