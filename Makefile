@@ -26,7 +26,7 @@ STRICT ?= 0
 STRICT_FLAG := $(if $(filter 1 yes true,$(STRICT)),--strict,)
 
 # Which notebooks run for which election (only those present in notebooks/ are used).
-NB_kz2011 := 01_clean_kz2011 02_protocols 03_distributions 04_full_turnout 05_digits 06_integer_spikes
+NB_kz2011 := 01_clean_kz2011 02_protocols 03_distributions 04_full_turnout 05_digits 06_integer_spikes 08_fraud_model
 NB_ru2011 := 02_protocols 03_distributions 04_full_turnout 05_digits 06_integer_spikes 08_fraud_model
 NB_pl2020r1 := $(NB_ru2011)
 NB_calibration := 07_calibration_power
