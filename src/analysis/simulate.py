@@ -46,33 +46,13 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from . import paths
+from . import paths, schema
 from .config import ConfigError, load_yaml
 
-STATION_COLUMNS = (
-    "election",
-    "region",
-    "district",
-    "station",
-    "station_type",
-    "registered",
-    "ballots_received",
-    "ballots_issued_early",
-    "ballots_issued_in_station",
-    "ballots_issued_mobile",
-    "ballots_cancelled",
-    "ballots_in_portable_boxes",
-    "ballots_in_stationary_boxes",
-    "invalid",
-    "valid",
-    "lost",
-    "unaccounted",
-    "ballots_issued",
-    "ballots_in_boxes",
-    "flag",
-)
-COUNT_COLUMNS = STATION_COLUMNS[5:19]
-VOTE_COLUMNS = ("election", "region", "district", "station", "candidate", "votes")
+# The canonical column order, from the one schema every adapter uses.
+STATION_COLUMNS = tuple(schema.STATION_COLUMNS)
+COUNT_COLUMNS = tuple(schema.COUNT_COLUMNS + schema.DERIVED_COUNT_COLUMNS)
+VOTE_COLUMNS = tuple(schema.VOTE_COLUMNS)
 FRAUD_TYPES = ("incremental", "extreme", "rounding", "protocol_rewrite", "special_full_turnout")
 
 
