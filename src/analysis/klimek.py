@@ -13,29 +13,30 @@ a fraction ``x`` of the non-voters is counted for the leader (ballot stuffing) a
 Estimation (as Klimek et al., by matching the model's 2D turnout × leader-share histogram — the
 election fingerprint — to the observed one, not only the 1D vote-share histogram):
 
-Deviation from the paper, stated: the honest turnout and share may be correlated (``ρ``, a
-fitted honest parameter, 0 in Klimek et al.). Without it, any honest correlation between
-turnout and share (urban/rural differences, as in Poland) can only be absorbed by the fraud
-parameters.
-
-1. The starting honest parameters come from the left flank of each distribution (fraud only moves
+1. The honest parameters come from the left flank of each distribution (fraud only moves
    stations to the right): ``t̄`` is the mode of a kernel density estimate and ``σ_t`` the
-   root-mean-square distance from the mode of the stations left of it (half-normal); the same
-   for ``v``. Each station keeps its own electorate in the simulation.
+   root-mean-square distance from the mode of the stations left of it (half-normal), less the
+   binomial variance; the same for ``v``. They are held fixed, as in Klimek et al. (the primary
+   fit). Each station keeps its own electorate in the simulation.
 2. ``(fi, fe, α)`` minimise the squared Hellinger distance between the observed and the
    simulated fingerprints; the simulation uses common random numbers (one fixed set of draws
-   per station, ``replicates`` copies), so the objective is smooth enough for a coarse grid
-   followed by Nelder–Mead.
+   per station, ``replicates`` copies), so the objective is smooth enough for a coarse profile
+   over ``fi`` followed by Nelder–Mead.
 3. Uncertainty: percentile bootstrap over stations (``scipy.stats.bootstrap``); each resample
-   re-estimates the honest parameters, redraws the random numbers and refits from the point
-   estimate.
+   re-estimates the honest peak and refits with the same random numbers and optimizer settings
+   as the point fit (see :func:`fit_klimek`).
+
+Variants (deviations from the paper, for sensitivity): ``joint=True`` fits the honest means and
+widths together with the fraud parameters (incremental fraud shifts the observed peak, but a free
+honest peak can also absorb incremental fraud — fi is weakly identified); ``fit_correlation``
+adds an honest turnout–share correlation ``ρ`` (0 in Klimek et al.), which any urban/rural
+difference produces in clean elections too.
 
 The null "no fraud" corresponds to ``fi = fe = 0``; the fit is a descriptive model, not a test.
 """
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -197,10 +198,15 @@ def _nelder_mead(fun, x0, steps, maxiter):
 _STEPS = np.array([0.1, 0.01, 0.5, 0.02, 0.01, 0.02, 0.01, 0.1])
 
 
-def _fit_once(turnout, share, registered, theta, bins, replicates, rng, grid, start=None, maxiter=600, joint=True,
+def _fit_once(turnout, share, registered, theta, bins, d: _Draws, grid, start=None, maxiter=600, joint=False,
               fit_correlation=False):
+    """One fit on given stations with given common random numbers ``d``.
+
+    With ``start`` the profile search is skipped; in every case the final step is a Nelder–Mead
+    from the start with ``maxiter`` iterations, so the point fit and each bootstrap refit are the
+    same map (profile start → polish) applied to different observed fingerprints.
+    """
     observed = fingerprint(turnout, share, bins)
-    d = _draws(registered, replicates, rng)
     h = honest_parameters(turnout, share, registered)
     honest0 = np.array([h.turnout_mean, h.turnout_sd, h.leader_mean, h.leader_sd, 0.0])
 
@@ -227,6 +233,10 @@ def _fit_once(turnout, share, registered, theta, bins, replicates, rng, grid, st
             if res.fun < best_val:
                 best, best_val = np.r_[fi, res.x], res.fun
         start = best
+    else:
+        # A refit starts from the point estimate, with this resample's honest peak where the
+        # honest parameters are not fitted.
+        start = np.r_[np.asarray(start, dtype=float)[:3], honest0][:n_par] if not joint else start
     start = np.asarray(start, dtype=float)[:n_par]
     res = _nelder_mead(obj, start, _STEPS[:n_par], maxiter)
     x = np.r_[res.x, honest0[n_par - 3:]][:8] if n_par < 8 else res.x.copy()
@@ -249,8 +259,7 @@ def fit_klimek(
     seed: int = 0,
     grid: dict | None = None,
     maxiter: int = 600,
-    bootstrap_maxiter: int = 300,
-    joint: bool = True,
+    joint: bool = False,
     fit_correlation: bool = False,
     max_stations: int | None = 30000,
 ) -> KlimekFit:
@@ -261,10 +270,18 @@ def fit_klimek(
     Stations with fewer than ``min_registered`` voters, or missing values, are left out
     (their number is ``len(registered) - n_stations``); above ``max_stations`` a random
     subsample (seeded) is fitted. ``theta`` (the width of the fraud intensity distribution) is
-    fixed, not fitted. ``joint`` fits the honest parameters together with the fraud ones
-    (recommended: incremental fraud shifts the honest peak; ``False`` keeps them at the
-    observed peak as Klimek et al. did); ``fit_correlation`` adds an honest turnout–share
-    correlation (a sensitivity variant: it trades off against ``fi``).
+    fixed, not fitted. By default the honest parameters are held at the observed peak and left
+    flank, as Klimek et al. did; ``joint=True`` fits them together with the fraud ones (a variant:
+    incremental fraud shifts the honest peak, but a free honest peak also absorbs fraud);
+    ``fit_correlation`` (with ``joint``) adds an honest turnout–share correlation.
+
+    Intervals (``n_bootstrap > 0``): percentile bootstrap over stations (``scipy.stats.bootstrap``).
+    Each refit is the same procedure as the point fit — the same common random numbers (the
+    simulated stations, drawn once from the fitted stations' electorates), the honest peak
+    re-estimated from the resample, and a Nelder–Mead with the same ``maxiter`` started from
+    the point estimate — and the point estimate is itself polished by that same step, so the
+    bootstrap distribution measures the sampling variability of the observed fingerprint, not an
+    offset between two optimizers or two sets of random draws.
     """
     reg = np.asarray(registered, dtype=float)
     iss = np.asarray(ballots_issued, dtype=float)
@@ -272,6 +289,8 @@ def fit_klimek(
     cnt = np.asarray(ballots_counted, dtype=float)
     if not (reg.shape == iss.shape == lv.shape == cnt.shape):
         raise ValueError("registered, ballots_issued, leader_votes and ballots_counted must have the same length")
+    if fit_correlation and not joint:
+        raise ValueError("fit_correlation needs joint=True (the correlation is an honest parameter)")
     ok = np.isfinite(reg) & np.isfinite(iss) & np.isfinite(lv) & np.isfinite(cnt) & (reg >= min_registered) & (cnt > 0)
     if ok.sum() < 100:
         raise ValueError(f"only {int(ok.sum())} stations with ≥ {min_registered} registered and ballots counted: too few to fit")
@@ -281,10 +300,13 @@ def fit_klimek(
         keep = np.sort(np.random.default_rng([seed, 1]).choice(reg.size, max_stations, replace=False))
         reg, t, v = reg[keep], t[keep], v[keep]
     grid = grid or DEFAULT_GRID
-    if replicates is None:  # about 100,000 simulated stations per evaluation
+    if replicates is None:  # about 60,000 simulated stations per evaluation
         replicates = int(max(1, np.ceil(60_000 / reg.size)))
-    rng = np.random.default_rng(seed)
-    x, dist, observed, fitted = _fit_once(t, v, reg, theta, bins, replicates, rng, grid, maxiter=maxiter, joint=joint,
+    # Common random numbers, drawn once and shared by the point fit and every bootstrap refit.
+    d = _draws(reg, replicates, np.random.default_rng(seed))
+    x = _fit_once(t, v, reg, theta, bins, d, grid, maxiter=maxiter, joint=joint, fit_correlation=fit_correlation)[0]
+    # Polish with the refit step itself, so the estimate is what a refit of the full sample gives.
+    x, dist, observed, fitted = _fit_once(t, v, reg, theta, bins, d, grid, start=x, maxiter=maxiter, joint=joint,
                                           fit_correlation=fit_correlation)
 
     boot = np.full((3, 0), np.nan)
@@ -292,8 +314,7 @@ def fit_klimek(
     if n_bootstrap > 0:
         def refit(idx):
             idx = idx.astype(np.int64)
-            r = np.random.default_rng([seed, zlib.crc32(idx.tobytes())])
-            xb = _fit_once(t[idx], v[idx], reg[idx], theta, bins, replicates, r, grid, start=x, maxiter=bootstrap_maxiter, joint=joint,
+            xb = _fit_once(t[idx], v[idx], reg[idx], theta, bins, d, grid, start=x, maxiter=maxiter, joint=joint,
                            fit_correlation=fit_correlation)[0]
             return xb[:3]
 

@@ -87,7 +87,8 @@ def type1_figure(type1: pd.DataFrame, alpha: float = 0.05, band=(0.035, 0.065)):
 
 def klimek_fingerprints(fit, title: str, synthetic: bool = False):
     """Observed and fitted fingerprints (turnout × leader share), same log colour scale."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.4), sharey=True)
+    # Constrained layout keeps the two-line suptitle clear of the panel titles and the colour bar.
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.8), sharey=True, layout="constrained")
     both = np.concatenate([fit.observed.ravel(), fit.fitted.ravel()])
     pos = both[both > 0]
     norm = LogNorm(vmin=pos.min(), vmax=pos.max()) if pos.size else None
