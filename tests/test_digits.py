@@ -165,14 +165,10 @@ def test_all_digit_tests_shared_redraws_match_single_tests_in_distribution():
 
 
 @pytest.mark.dataset
-def test_ru2011_leader_second_digit_textbook_rejects_sizeaware_does_not():
-    import os
-
-    if not os.environ.get("ELECTION_DATA_MIRROR"):
-        pytest.skip("ELECTION_DATA_MIRROR is not set: the ru2011 protocol file is not available")
+def test_ru2011_leader_second_digit_textbook_rejects_sizeaware_does_not(processed_election):
     from analysis import datasets
 
-    stations, votes = datasets.load_stations("ru2011")
+    stations, votes = processed_election("ru2011")
     lv = datasets.leader_votes(stations, votes, "United Russia")
     size = (stations["valid"] + stations["invalid"]).to_numpy(dtype=float)
     ok = np.isfinite(lv) & (size > 0)

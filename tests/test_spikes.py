@@ -1,6 +1,5 @@
 """Integer-percentage spikes (Kobak et al. 2016), exact Poisson-binomial null, Rozenas RKD."""
 
-import os
 import time
 
 import numpy as np
@@ -332,12 +331,10 @@ def test_calibration_tests_are_cheap_and_return_pvalues():
 
 
 @pytest.mark.dataset
-def test_ru2011_reference_integer_excess():
-    if not os.environ.get("ELECTION_DATA_MIRROR"):
-        pytest.skip("ELECTION_DATA_MIRROR is not set: the ru2011 protocol file is not available")
+def test_ru2011_reference_integer_excess(processed_election):
     from analysis import datasets
 
-    stations, votes = datasets.load_stations("ru2011")
+    stations, votes = processed_election("ru2011")
     lv = datasets.leader_votes(stations, votes, "United Russia")
     sample = S.sample_from_tables(stations, lv)
     assert sample.n_included == 86718
