@@ -380,6 +380,9 @@ def correlation(turnout, leader_share, weights=None) -> CorrelationResult:
     Kobak et al. (2016, section 1) and Klimek et al. (2012) describe ballot stuffing as
     raising turnout and the leader's share together, a positive correlation; honest
     elections can also correlate through regional heterogeneity, so this is a description.
+    ``pvalue`` is ``scipy.stats.pearsonr``'s two-sided test of H0: zero correlation (exact
+    under bivariate normality; with tens of thousands of stations it rejects for any
+    material correlation, so read the size of ``statistic``, not the p-value).
     """
     x = np.asarray(turnout, dtype=float)
     y = np.asarray(leader_share, dtype=float)

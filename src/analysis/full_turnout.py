@@ -288,6 +288,8 @@ def full_turnout_test(
     turnout >= threshold than the null predicts. The count is Poisson-binomial; its upper
     tail is computed exactly with :func:`poisson_binomial_sf`. Pass only stations whose
     electoral roll is fixed in advance (not abroad stations whose lists are built on the day).
+    Sources: Kobak et al. (2016, AoAS 10(1)) for the 100 % anomaly; Kleinman (1973,
+    Biometrics 29(4)) for the beta-binomial moment fit; Robbins (1956) for the empirical null.
     """
     if null not in NULLS:
         raise ValueError(f"null {null!r}: expected one of {NULLS}")
@@ -468,6 +470,12 @@ class RateComparison:
 
 
 def compare_rates(k1: int, n1: int, k2: int, n2: int) -> RateComparison:
+    """One-sided Fisher exact test that rate k1/n1 exceeds rate k2/n2.
+
+    Fisher (1922, J. R. Stat. Soc. 85(1)), via ``scipy.stats.fisher_exact``. H0: both groups
+    share one rate (conditional on the margins, k1 is hypergeometric); H1: group 1's rate is
+    higher. ``statistic`` is the sample odds ratio.
+    """
     table = np.array([[k1, n1 - k1], [k2, n2 - k2]])
     if (table < 0).any():
         raise ValueError("compare_rates: need 0 <= k <= n in both groups")

@@ -289,6 +289,8 @@ class PoissonBinomialNull:
 def poisson_binomial_test(observed: int, q) -> PoissonBinomialNull:
     """One-sided exact test that a count of indicators is no larger than a Poisson-binomial.
 
+    Source: the per-station integer probabilities of Kobak, Shpilkin & Pshenichnikov (2016,
+    AoAS 10(1)) make the count Poisson-binomial (Hong 2013, Comput. Stat. Data Anal. 59).
     Null hypothesis: the ``observed`` count is a sum of independent Bernoulli(q_i); the
     p-value is P(S >= observed) (:func:`poisson_binomial_sf`). Mean sum(q), variance
     sum(q (1 - q)).
