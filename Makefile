@@ -67,19 +67,19 @@ data: $(DATA_STAMPS)
 build/stamps/data/%.done: $(VENV_STAMP) $(SRC) config/datasets.yml $(KZ_RAW) \
 		$$(if $$(wildcard data/processed/$$*/UNAVAILABLE.txt),FORCE)
 	@mkdir -p $(@D)
-	$(PY) -m analysis.datasets prepare $* $(STRICT_FLAG)
+	$(PY) -m analysis.data.datasets prepare $* $(STRICT_FLAG)
 	@touch $@
 
 build/check-params.done: build/params.txt $(VENV_STAMP) $(wildcard notebooks/*.ipynb) $(CONFIG)
 	@mkdir -p $(@D)
-	$(PY) -m analysis.pipeline check-params --params "$(PARAMS)"
+	$(PY) -m analysis.report.pipeline check-params --params "$(PARAMS)"
 	@touch $@
 
 # build/stamps/<election>/<notebook>.done: one executed notebook (ipynb + html + results JSON).
 build/stamps/%.done: notebooks/$$(notdir $$*).ipynb $(SRC) $(CONFIG) $(DATA_STAMPS) \
 		build/params.txt build/check-params.done $(VENV_STAMP)
 	@mkdir -p $(@D)
-	$(PY) -m analysis.pipeline run --election $(patsubst %/,%,$(dir $*)) --notebook $(notdir $*) \
+	$(PY) -m analysis.report.pipeline run --election $(patsubst %/,%,$(dir $*)) --notebook $(notdir $*) \
 		--params "$(PARAMS)" $(STRICT_FLAG)
 	@touch $@
 
@@ -89,10 +89,10 @@ $(foreach n,$(NB_kz2011),$(eval build/stamps/kz2011/$(n).done: | $(filter $(fore
 # The ru2011 notebooks show the pl2020r1 control: no order needed (they read its data, not its results).
 
 reports/index.html: $(NB_STAMPS) src/analysis/index.py $(VENV_STAMP)
-	$(PY) -m analysis.index --out $@
+	$(PY) -m analysis.report.index --out $@
 
 index: $(VENV_STAMP)
-	$(PY) -m analysis.index --out reports/index.html
+	$(PY) -m analysis.report.index --out reports/index.html
 
 test: $(VENV_STAMP)
 	$(PY) -m pytest -q

@@ -2,7 +2,7 @@
 
 Target (issue 6): 500 clean kz2011-like elections (9,725 stations each) through all tests of
 the calibration registry in <= 10 min on this 2-core machine. By default a smaller number of
-elections (``--n``, default 60) is run through ``analysis.calibration.simulate_pvalues`` on
+elections (``--n``, default 60) is run through ``analysis.synthetic.calibration.simulate_pvalues`` on
 both cores and the time is scaled linearly to 500 (labelled "extrapolated"); ``--n 500``
 measures the full run. Beside it: the cost per election of the simulation and of each test
 on one ru2011-like election (95,225 stations), single process.
@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from analysis import calibration, simulate
+from analysis.synthetic import calibration, simulate
 
 TARGET_S = 600.0
 FULL_N = 500

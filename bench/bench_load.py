@@ -12,7 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from analysis import datasets, paths
+from analysis.core import paths
+
+from analysis.data import datasets
 
 ELECTION = "ru2011"
 TARGET_CANON_S = 5.0

@@ -22,7 +22,10 @@ import tracemalloc
 
 import numpy as np
 
-from analysis import datasets, spikes
+from analysis.data import datasets
+
+from analysis.stats import spikes
+from analysis.stats import measures
 
 ELECTION, LEADER = "ru2011", "United Russia"
 N_SIMS = 1000
@@ -68,7 +71,7 @@ def main() -> int:
     except (datasets.DatasetUnavailable, FileNotFoundError) as exc:
         print(f"bench_spikes: skipped: {ELECTION} unavailable ({exc})")
         return 0
-    sample = spikes.sample_from_tables(stations, datasets.leader_votes(stations, votes, LEADER))
+    sample = spikes.sample_from_tables(stations, measures.leader_votes(stations, votes, LEADER))
     n = sample.n_included
     print(f"bench_spikes {ELECTION}: {n:,} stations included, {N_SIMS:,} draws, best of {REPEATS}")
 

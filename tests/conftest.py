@@ -34,7 +34,7 @@ def mirror():
 
 @pytest.fixture(scope="session")
 def processed_election():
-    from analysis import datasets
+    from analysis.data import datasets
 
     cache: dict[str, tuple] = {}
 

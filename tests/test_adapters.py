@@ -7,9 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import datasets
-from analysis.adapters import generic_csv, pl_pkw, ru_cec
-from analysis.adapters.generic_csv import AdapterError
+from analysis.data import datasets
+from analysis.data.adapters import generic_csv, pl_pkw, ru_cec
+from analysis.data.adapters.generic_csv import AdapterError
+from analysis.stats import measures
 
 # ----------------------------------------------------------------------------- Russian CEC
 
@@ -231,7 +232,7 @@ def test_ru2011_canonical_totals(processed_election):
     assert stations["invalid"].sum() == 1_033_438
     assert stations["ballots_issued"].sum() == 65_766_594
     assert stations["ballots_in_boxes"].sum() == 65_648_690
-    ur = datasets.leader_votes(stations, votes, "United Russia")
+    ur = measures.leader_votes(stations, votes, "United Russia")
     assert ur.sum() == 32_371_737
     assert (stations["station_type"] == "abroad").sum() == 376
     assert stations.loc[stations["station_type"] == "abroad", "registered"].sum() == 336_998
@@ -250,8 +251,8 @@ def test_pl2020r1_canonical_totals(processed_election):
     assert stations["registered"].sum() == 30_204_241
     assert stations["ballots_issued"].sum() == 19_486_433
     assert stations["valid"].sum() == 19_425_034
-    assert np.nansum(datasets.leader_votes(stations, votes, "Duda")) == 8_450_341
-    assert np.nansum(datasets.leader_votes(stations, votes, "Trzaskowski")) == 5_917_256
+    assert np.nansum(measures.leader_votes(stations, votes, "Duda")) == 8_450_341
+    assert np.nansum(measures.leader_votes(stations, votes, "Trzaskowski")) == 5_917_256
 
 
 def test_ru_cec_empty_cell_is_missing_and_flagged(tmp_path):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis import calibration, simulate
+from analysis.synthetic import calibration, simulate
 
 
 def _scenario():

@@ -1,8 +1,8 @@
 import pytest
 import yaml
 
-from analysis import config, paths
-from analysis.config import ConfigError, notebook_parameters, parse_overrides
+from analysis.core import config, paths
+from analysis.core.config import ConfigError, notebook_parameters, parse_overrides
 
 
 def test_parse_overrides_literals_and_strings():
@@ -50,7 +50,7 @@ def test_unknown_election_is_a_clear_error():
 def test_readme_parameter_table_is_current():
     readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
     assert config.readme_with_parameter_table(readme) == readme, (
-        "README's parameter table is out of date: run `.venv/bin/python -m analysis.config sync-readme`"
+        "README's parameter table is out of date: run `.venv/bin/python -m analysis.core.config sync-readme`"
     )
 
 

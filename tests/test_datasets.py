@@ -12,7 +12,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis import config, datasets, paths, protocols
+from analysis.core import config, paths
+
+from analysis.data import datasets
+
+from analysis.stats import protocols
+from analysis.stats import measures
 
 CSV = (
     "Region,District,Station,Voters,Received,Issued,Cancelled,Box,Bad,Good,Ann,Bo\n"
@@ -73,7 +78,7 @@ def test_new_election_from_catalog_entry_and_csv_end_to_end(tmp_path):
     assert stations["registered"].sum() == 1400
     assert stations["ballots_issued"].tolist()[:3] == [300, 250, 200]
     assert stations.loc[3, "flag"].startswith("missing:")
-    ann = datasets.leader_votes(stations, votes, "Ann")
+    ann = measures.leader_votes(stations, votes, "Ann")
     np.testing.assert_array_equal(ann[:3], [200, 150, 120])
     assert np.isnan(ann[3])
     checks = protocols.check_protocols(stations, votes)
@@ -168,9 +173,9 @@ def test_leader_votes_aligns_by_key_not_position():
         {"election": "e", "region": ["B", "A", "A", "A"], "district": "d", "station": ["1", "2", "1", "1"],
          "candidate": ["X", "X", "X", "Y"], "votes": pd.array([7, 5, 3, 100], dtype="Int64")}
     )
-    np.testing.assert_array_equal(datasets.leader_votes(stations, votes, "X"), [3, 5, 7])
+    np.testing.assert_array_equal(measures.leader_votes(stations, votes, "X"), [3, 5, 7])
     with pytest.raises(KeyError, match="Z"):
-        datasets.leader_votes(stations, votes, "Z")
+        measures.leader_votes(stations, votes, "Z")
 
 
 def test_catalog_entries_are_complete():
@@ -188,7 +193,7 @@ def test_catalog_entries_are_complete():
 
 
 def test_kz2011_prepare_dispatches_to_its_builder(tmp_path):
-    pytest.importorskip("analysis.kz2011")
+    pytest.importorskip("analysis.data.kz2011")
     root = tmp_path / "proj"
     shutil.copytree(paths.CONFIG, root / "config")
     shutil.copytree(paths.DATA_RAW / "kz2011", root / "data" / "raw" / "kz2011")
@@ -202,7 +207,7 @@ def _cli(root: Path, *args, mirror=None):
     env["ELECTION_FORENSICS_ROOT"] = str(root)
     if mirror:
         env["ELECTION_DATA_MIRROR"] = str(mirror)
-    return subprocess.run([sys.executable, "-m", "analysis.datasets", *args], env=env, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "analysis.data.datasets", *args], env=env, capture_output=True, text=True)
 
 
 def test_cli_prepare_list_and_strict(tmp_path):

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from analysis import digits as D
+from analysis.stats import digits as D
+from analysis.stats import measures
 
 
 def test_digit_extraction_hand_cases():
@@ -138,7 +139,7 @@ def test_all_digit_tests_reproducible_with_seed():
 
 
 def test_calibration_tests_are_cheap_and_return_pvalues():
-    from analysis import simulate
+    from analysis.synthetic import simulate
 
     election = simulate.simulate_election(simulate.load_scenario("kz2011-like"), seed=12)
     tests = D.calibration_tests()
@@ -166,10 +167,10 @@ def test_all_digit_tests_shared_redraws_match_single_tests_in_distribution():
 
 @pytest.mark.dataset
 def test_ru2011_leader_second_digit_textbook_rejects_sizeaware_does_not(processed_election):
-    from analysis import datasets
+    from analysis.data import datasets
 
     stations, votes = processed_election("ru2011")
-    lv = datasets.leader_votes(stations, votes, "United Russia")
+    lv = measures.leader_votes(stations, votes, "United Russia")
     size = (stations["valid"] + stations["invalid"]).to_numpy(dtype=float)
     ok = np.isfinite(lv) & (size > 0)
     r = D.twobl(lv[ok].astype(np.int64), size[ok].astype(np.int64), n_sims=99, n_boot=0, seed=1)

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import distributions as D
+from analysis.stats import distributions as D
+from analysis.stats import measures
 
 
 def canonical_tables(rng, n_stations=400, n_regions=4, leader="A", share_slope=0.0):
@@ -320,11 +321,11 @@ def test_calibration_tests_return_pvalues_fast():
 
 @pytest.mark.dataset
 def test_ru2011_reference_counts(processed_election):
-    from analysis import datasets
-    from analysis.full_turnout import count_extreme
+    from analysis.data import datasets
+    from analysis.stats.full_turnout import count_extreme
 
     stations, votes = processed_election("ru2011")
-    lv = datasets.leader_votes(stations, votes, "United Russia")
+    lv = measures.leader_votes(stations, votes, "United Russia")
     m = D.station_measures(stations, lv, turnout_definition="issued")
     # Reference (issue 4, computed independently): 3,750 stations with ballots issued = registered,
     # 914 with >= 100 registered, turnout >= 99 % and leader share >= 99 %.
@@ -339,10 +340,10 @@ def test_ru2011_reference_counts(processed_election):
 
 @pytest.mark.dataset
 def test_pl2020r1_control_is_unimodal(processed_election):
-    from analysis import datasets
+    from analysis.data import datasets
 
     stations, votes = processed_election("pl2020r1")
-    m = D.station_measures(stations, datasets.leader_votes(stations, votes, "Duda"))
+    m = D.station_measures(stations, measures.leader_votes(stations, votes, "Duda"))
     assert m.excluded.get("flagged row") == 4  # the four military-contingent rows holding "-"
     stats = D.summary_statistics(m, rng=np.random.default_rng(0))
     assert stats["dip_turnout_pvalue"] > 0.05 and stats["dip_leader_pvalue"] > 0.05

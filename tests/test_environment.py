@@ -5,7 +5,7 @@ import tomllib
 
 import yaml
 
-from analysis import paths
+from analysis.core import paths
 
 
 def _pyproject_pins():

@@ -11,8 +11,9 @@ import pytest
 from scipy import stats
 from test_distributions import canonical_tables
 
-from analysis import distributions as D
-from analysis import full_turnout as F
+from analysis.stats import distributions as D
+from analysis.stats import full_turnout as F
+from analysis.stats import measures
 
 # ------------------------------------------------------------------ Poisson-binomial
 
@@ -234,10 +235,10 @@ def test_calibration_turnout_100_fast_and_sensitive():
 
 @pytest.mark.dataset
 def test_ru2011_full_turnout_counts(processed_election):
-    from analysis import datasets
+    from analysis.data import datasets
 
     stations, votes = processed_election("ru2011")
-    m = D.station_measures(stations, datasets.leader_votes(stations, votes, "United Russia"))
+    m = D.station_measures(stations, measures.leader_votes(stations, votes, "United Russia"))
     table = F.full_turnout_table(m, by="station_type").set_index("station_type")
     assert table.loc["all", "n_turnout_100"] == 3750  # issue 4 reference: ballots issued = registered
     dom = m.station_type != "abroad"

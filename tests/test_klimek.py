@@ -1,5 +1,5 @@
 """Klimek fraud-model fit: the fingerprint, the forward model, and parameter recovery on
-synthetic elections drawn by analysis.simulate (an independent implementation of the model on
+synthetic elections drawn by analysis.synthetic.simulate (an independent implementation of the model on
 counts)."""
 
 from __future__ import annotations
@@ -7,7 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis import klimek, simulate
+from analysis.stats import klimek
+
+from analysis.synthetic import simulate
 
 
 def _toy(n=10000):

@@ -9,8 +9,10 @@ import matplotlib
 import pandas as pd
 import pytest
 
-from analysis import kz2011, paths
-from analysis.parsing import ParseError
+from analysis.core import paths
+
+from analysis.data import kz2011
+from analysis.data.parsing import ParseError
 
 RAW = paths.DATA_RAW / "kz2011"
 REGIONAL = kz2011.RAW_FILES["regional"]
@@ -340,7 +342,7 @@ def test_load_processed_dtypes_and_unknown_name(built):
 
 def test_figures_draw_the_given_tables(built):
     matplotlib.use("Agg")
-    from analysis.plotting import kz as kzplot
+    from analysis.report.plotting import kz as kzplot
 
     votes = kz2011.load_processed("votes_by_region", built)
     shares = kz2011.vote_share_by_region(votes)

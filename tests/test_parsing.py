@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from analysis.parsing import ParseError, is_missing, parse_decimal, parse_int, parse_percent, parse_spelled_int
+from analysis.data.parsing import ParseError, is_missing, parse_decimal, parse_int, parse_percent, parse_spelled_int
 
 
 @pytest.mark.parametrize(

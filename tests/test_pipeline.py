@@ -7,7 +7,9 @@ import nbformat
 import pytest
 import yaml
 
-from analysis import paths, pipeline
+from analysis.core import paths
+
+from analysis.report import pipeline
 
 
 @pytest.fixture
@@ -28,7 +30,7 @@ def project(tmp_path, monkeypatch):
         nb.metadata["kernelspec"] = {"name": pipeline.KERNEL_NAME, "display_name": "py", "language": "python"}
         nbformat.write(nb, tmp_path / "notebooks" / f"{name}.ipynb")
 
-    make_nb("demo", "from analysis.results import write_results\nwrite_results(election, 'demo', {'alpha': alpha, 'n': n})")
+    make_nb("demo", "from analysis.core.results import write_results\nwrite_results(election, 'demo', {'alpha': alpha, 'n': n})")
     make_nb("broken", "raise ValueError('deliberate failure for the test')")
     monkeypatch.setenv("ELECTION_FORENSICS_ROOT", str(tmp_path))
     importlib.reload(paths)

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import protocols
-from analysis.schema import COUNT_COLUMNS
+from analysis.stats import protocols
+from analysis.data.schema import COUNT_COLUMNS
 
 N = 300
 
@@ -245,7 +245,7 @@ def test_review_beside_reference_rates():
 
 
 def test_figures_draw_from_results():
-    from analysis.plotting import protocols as protoplot
+    from analysis.report.plotting import protocols as protoplot
 
     st, votes, _ = injected()
     checks = protocols.check_protocols(st, votes)

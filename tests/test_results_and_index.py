@@ -4,8 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from analysis import index
-from analysis.results import read_results, write_results
+from analysis.report import index
+from analysis.core.results import read_results, write_results
 
 
 def test_write_results_is_flat_sorted_and_plain(tmp_path):

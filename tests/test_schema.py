@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from analysis import schema
+from analysis.data import schema
 
 
 def _stations(n=3):

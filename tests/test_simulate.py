@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import simulate
+from analysis.synthetic import simulate
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_same_seed_same_tables_and_different_seed_differs():
 
 
 def test_canonical_schema_and_identities(kz):
-    from analysis import schema
+    from analysis.data import schema
 
     e = simulate.simulate_election(kz, 1, fraud={"incremental": 0.2, "extreme": 0.02, "rounding": 0.05,
                                                  "protocol_rewrite": 0.1, "special_full_turnout": 0.5})
@@ -95,7 +95,7 @@ def test_kz_scenario_matches_report(kz):
 
 
 def test_kz_scenario_leader_means_agree_with_processed_annex(kz, tmp_path):
-    from analysis import kz2011
+    from analysis.data import kz2011
 
     # Built from the committed raw transcription, so the test runs in a fresh clone too.
     kz2011.build_processed(out_dir=tmp_path)

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis import spikes as S
+from analysis.stats import spikes as S
+from analysis.stats import measures
 
 
 # ------------------------------------------------------------------ integer percentages
@@ -313,7 +314,7 @@ def test_rozenas_validates_input():
 
 
 def test_calibration_tests_are_cheap_and_return_pvalues():
-    from analysis import simulate
+    from analysis.synthetic import simulate
 
     election = simulate.simulate_election(simulate.load_scenario("kz2011-like"), seed=11)
     tests = S.calibration_tests()
@@ -332,10 +333,10 @@ def test_calibration_tests_are_cheap_and_return_pvalues():
 
 @pytest.mark.dataset
 def test_ru2011_reference_integer_excess(processed_election):
-    from analysis import datasets
+    from analysis.data import datasets
 
     stations, votes = processed_election("ru2011")
-    lv = datasets.leader_votes(stations, votes, "United Russia")
+    lv = measures.leader_votes(stations, votes, "United Russia")
     sample = S.sample_from_tables(stations, lv)
     assert sample.n_included == 86718
     r = S.integer_percentage_test(sample, n_sims=1000, seed=2011)

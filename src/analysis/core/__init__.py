@@ -1,0 +1,1 @@
+"""Layer `core` of the analysis package (see docs/ARCHITECTURE.md)."""

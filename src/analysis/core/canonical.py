@@ -1,0 +1,33 @@
+"""Column names of the canonical polling-station tables (docs/ARCHITECTURE.md).
+
+The names live in the core layer so that every layer can speak of canonical tables; the
+pandera schemas that validate them are in :mod:`analysis.data.schema`.
+"""
+
+from __future__ import annotations
+
+KEY = ["election", "region", "district", "station"]
+
+STATION_TYPES = ("ordinary", "abroad", "institution", "military", "ship", "unknown")
+
+COUNT_COLUMNS = [
+    "registered",
+    "ballots_received",
+    "ballots_issued_early",
+    "ballots_issued_in_station",
+    "ballots_issued_mobile",
+    "ballots_cancelled",
+    "ballots_in_portable_boxes",
+    "ballots_in_stationary_boxes",
+    "invalid",
+    "valid",
+    "lost",
+    "unaccounted",
+]
+
+DERIVED_COUNT_COLUMNS = ["ballots_issued", "ballots_in_boxes"]
+
+#: Column order of the canonical stations table; extras follow.
+STATION_COLUMNS = KEY + ["station_type"] + COUNT_COLUMNS + DERIVED_COUNT_COLUMNS + ["flag"]
+
+VOTE_COLUMNS = KEY + ["candidate", "votes"]

@@ -1,0 +1,1 @@
+"""Layer `data` of the analysis package (see docs/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Layer `report` of the analysis package (see docs/ARCHITECTURE.md)."""

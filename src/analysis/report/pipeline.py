@@ -1,0 +1,153 @@
+"""Run one notebook for one election: papermill (execution) + nbconvert (HTML).
+
+Used by the Makefile, one call per (election, notebook) target::
+
+    python -m analysis.report.pipeline run --election ru2011 --notebook 03_distributions \
+        [--params "alpha=0.01 n_sims=200"] [--strict]
+    python -m analysis.report.pipeline check-params --params "alpha=0.01"
+
+A failing notebook leaves its partially executed copy (with the error visible) in
+reports/notebooks/<election>/ and makes the command exit non-zero, which stops ``make``.
+An election whose dataset cannot be obtained is skipped: its results file says so, and
+``--strict`` turns the skip into an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from analysis.core import config, paths
+from analysis.core.results import write_results
+
+KERNEL_NAME = "election-forensics"
+
+
+class NotebookFailed(RuntimeError):
+    """A notebook raised while executing under papermill."""
+
+
+def declared_parameters(notebook_path: Path) -> list[str]:
+    import papermill
+
+    return sorted(papermill.inspect_notebook(str(notebook_path)).keys())
+
+
+def unavailable_reason(election: str) -> str | None:
+    """Why an election's data is missing, or None when it can run.
+
+    Elections without a ``dataset`` key (e.g. ``calibration``) always run. Station-level
+    elections need their prepared tables; ``analysis.data.datasets.prepare`` writes
+    UNAVAILABLE.txt with a one-line reason where the source file could not be obtained.
+    """
+    cfg = config.load_election(election)
+    if not cfg.get("dataset"):
+        return None
+    marker = paths.processed_dir(election) / "UNAVAILABLE.txt"
+    if marker.exists():
+        return marker.read_text(encoding="utf-8").strip()
+    return None
+
+
+def known_parameters() -> set[str]:
+    names: set[str] = {"election"}
+    for spec in config.parameter_specs().values():
+        names.update(spec)
+    for nb in sorted(paths.NOTEBOOKS.glob("*.ipynb")):
+        names.update(declared_parameters(nb))
+    return names
+
+
+def check_overrides(overrides: dict) -> None:
+    unknown = sorted(set(overrides) - known_parameters())
+    if unknown:
+        raise config.ConfigError(
+            f"PARAMS names unknown parameter(s) {', '.join(unknown)}; see the parameter table in README.md"
+        )
+
+
+def export_html(executed: Path) -> Path:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(executed, as_version=4)
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    html_path = executed.with_suffix(".html")
+    html_path.write_text(body, encoding="utf-8")
+    return html_path
+
+
+def run_notebook(election: str, notebook: str, overrides: dict | None = None, strict: bool = False) -> Path | None:
+    """Execute notebooks/<notebook>.ipynb for ``election``; return the executed path (None if skipped)."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    source = paths.NOTEBOOKS / f"{notebook}.ipynb"
+    if not source.exists():
+        raise FileNotFoundError(f"{source}: no such notebook")
+    reason = unavailable_reason(election)
+    if reason:
+        if strict:
+            raise RuntimeError(f"{election}: data unavailable and STRICT=1: {reason}")
+        print(f"SKIP {election}/{notebook}: {reason}", file=sys.stderr)
+        write_results(election, notebook, {"status": "skipped", "reason": reason})
+        return None
+
+    overrides = overrides or {}
+    declared = declared_parameters(source)
+    parameters = config.notebook_parameters(notebook, election, declared=declared, overrides=overrides)
+    out_dir = paths.RENDERED / election
+    out_dir.mkdir(parents=True, exist_ok=True)
+    executed = out_dir / f"{notebook}.ipynb"
+    results_file = paths.results_path(election, notebook)
+    # A stale results file must never pass for this run's output.
+    results_file.unlink(missing_ok=True)
+    print(f"RUN  {election}/{notebook} {json.dumps(parameters, sort_keys=True, default=str)}", file=sys.stderr)
+    try:
+        papermill.execute_notebook(
+            str(source),
+            str(executed),
+            parameters=parameters,
+            kernel_name=KERNEL_NAME,
+            cwd=str(paths.ROOT),
+            progress_bar=False,
+        )
+    except PapermillExecutionError as exc:
+        export_html(executed)
+        raise NotebookFailed(
+            f"{election}/{notebook} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}\n"
+            f"  partially executed notebook: {executed} (and .html)"
+        ) from None
+    export_html(executed)
+    if not results_file.exists():
+        raise NotebookFailed(f"{election}/{notebook} ran but wrote no results file {results_file}")
+    return executed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m analysis.report.pipeline", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="execute one notebook for one election")
+    run.add_argument("--election", required=True)
+    run.add_argument("--notebook", required=True)
+    run.add_argument("--params", default="", help='overrides, e.g. "alpha=0.01 n_sims=200"')
+    run.add_argument("--strict", action="store_true", help="fail instead of skipping unavailable data")
+    check = sub.add_parser("check-params", help="fail if PARAMS names an unknown parameter")
+    check.add_argument("--params", default="")
+    args = parser.parse_args(argv)
+    try:
+        overrides = config.parse_overrides(args.params)
+        if args.command == "check-params":
+            check_overrides(overrides)
+            return 0
+        run_notebook(args.election, args.notebook, overrides, strict=args.strict)
+    except (NotebookFailed, config.ConfigError, FileNotFoundError, RuntimeError) as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Layer `stats` of the analysis package (see docs/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Layer `synthetic` of the analysis package (see docs/ARCHITECTURE.md)."""
