@@ -239,8 +239,8 @@ def test_percentage_grid_test_null_calibration_and_derived_counts():
 def test_monte_carlo_pvalue_formula_by_hand():
     draws = np.arange(1.0, 10.0)  # 1..9
     # one-sided: (1 + #{draws >= 8}) / (9 + 1) = 3 / 10
-    assert D._mc_pvalue(8.0, draws, "greater") == pytest.approx(0.3)
+    assert D.mc_pvalue(8.0, draws, "greater") == pytest.approx(0.3)
     # two-sided: twice the smaller tail, (1 + #{<= 8}) / 10 = 0.9 vs 0.3 -> 0.6
-    assert D._mc_pvalue(8.0, draws, "two-sided") == pytest.approx(0.6)
-    assert D._mc_pvalue(100.0, draws, "greater") == pytest.approx(0.1)  # never below 1 / (n + 1)
-    assert D._mc_pvalue(5.0, draws, "two-sided") == 1.0
+    assert D.mc_pvalue(8.0, draws, "two-sided") == pytest.approx(0.6)
+    assert D.mc_pvalue(100.0, draws, "greater") == pytest.approx(0.1)  # never below 1 / (n + 1)
+    assert D.mc_pvalue(5.0, draws, "two-sided") == 1.0

@@ -9,6 +9,7 @@ from scipy import stats
 
 from analysis.stats import spikes as S
 from analysis.stats import measures
+from analysis.stats import poisson_binomial as PB
 
 
 # ------------------------------------------------------------------ integer percentages
@@ -97,7 +98,7 @@ def test_poisson_binomial_sf_matches_dynamic_programming_including_far_tail():
     rng = np.random.default_rng(2)
     q = rng.uniform(0.02, 0.3, 400)
     pmf = _dp_pmf(q)
-    np.testing.assert_allclose(S._product_tree_pmf(q), pmf, atol=1e-14)
+    np.testing.assert_allclose(PB._product_tree_pmf(q), pmf, atol=1e-14)
     for k in [0, 30, 60, int(q.sum()), 90, 120, 160, 200]:
         expected = pmf[k:].sum()
         got = S.poisson_binomial_sf(k, q)
@@ -112,7 +113,7 @@ def test_truncated_product_tree_matches_dynamic_programming_on_5000_stations():
     rng = np.random.default_rng(12)
     q = rng.uniform(0.02, 0.3, 5000)
     pmf = _dp_pmf(q)
-    np.testing.assert_allclose(S._product_tree_pmf(q), pmf, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(PB._product_tree_pmf(q), pmf, rtol=0, atol=1e-14)
     mean = q.sum()
     for k in [int(mean) - 50, int(mean), int(mean) + 60, int(mean) + 150]:
         assert S.poisson_binomial_sf(k, q) == pytest.approx(pmf[k:].sum(), rel=1e-8), k

@@ -43,7 +43,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from analysis.stats import measures
-from analysis.stats.spikes import poisson_binomial_sf
+from analysis.stats.montecarlo import binomial_redraws, mc_pvalue
+from analysis.stats.poisson_binomial import poisson_binomial_sf
 
 BEBER_SCACCO = "Beber & Scacco (2012), Political Analysis 20(2), 211-234"
 MEBANE_EFT = (
@@ -139,31 +140,6 @@ def _row_chi2(x, totals, min_count):
 # ------------------------------------------------------------------ size-aware Monte Carlo
 
 
-def binomial_redraws(counts, sizes, n_sims: int, rng, chunk: int | None = None):
-    """Yield chunks of redrawn counts, each row Binomial(sizes, counts / sizes) per station."""
-    counts = np.asarray(counts, dtype=np.int64)
-    sizes = np.asarray(sizes, dtype=np.int64)
-    rate = np.divide(counts, sizes, out=np.zeros(counts.shape), where=sizes > 0)
-    if chunk is None:
-        chunk = max(1, min(n_sims, 2_000_000 // max(1, counts.size)))
-    done = 0
-    while done < n_sims:
-        m = min(chunk, n_sims - done)
-        yield rng.binomial(sizes, rate, size=(m, counts.size))
-        done += m
-
-
-def _mc_pvalue(observed: float, draws: np.ndarray, alternative: str) -> float:
-    draws = draws[np.isfinite(draws)]
-    if draws.size == 0 or not np.isfinite(observed):
-        return float("nan")
-    ge = (1 + np.sum(draws >= observed)) / (draws.size + 1)
-    if alternative == "greater":
-        return float(ge)
-    le = (1 + np.sum(draws <= observed)) / (draws.size + 1)
-    return float(min(1.0, 2 * min(ge, le)))
-
-
 # ------------------------------------------------------------------ results
 
 
@@ -251,7 +227,7 @@ def _mean_test(
             v, e = quantity(x, aux, min_count)
             parts.append(_row_means(v, e))
         sim_stats = np.concatenate(parts)
-        p_size = _mc_pvalue(stat, sim_stats, "two-sided")
+        p_size = mc_pvalue(stat, sim_stats, "two-sided")
     digit_counts = np.bincount(used.astype(np.int64), minlength=10 if quantity in (_q_last_digit, _q_second_digit) else 2)
     return DigitTestResult(
         test=name, statistic=stat, null_value=float(null_value), pvalue=p_text, pvalue_sizeaware=p_size,
@@ -288,7 +264,7 @@ def last_digit_chi2(counts, sizes=None, min_count: int = 100, n_sims: int = 999,
     sim_stats, p_size = np.empty(0), float("nan")
     if s is not None and n_sims > 0:
         sim_stats = np.concatenate([_row_chi2(x, s, min_count) for x in binomial_redraws(c, s, n_sims, rng)])
-        p_size = _mc_pvalue(stat, sim_stats, "greater")
+        p_size = mc_pvalue(stat, sim_stats, "greater")
     return DigitTestResult(
         test="last_digit_chi2", statistic=stat, null_value=9.0, pvalue=p_text, pvalue_sizeaware=p_size,
         ci_low=float("nan"), ci_high=float("nan"), n_used=n_used, n_excluded=int(c.size - n_used),
@@ -418,7 +394,7 @@ def all_digit_tests(counts, sizes, min_count_chi2: int = 100, min_count: int = 1
     for name, r in results.items():
         sims = np.concatenate(parts[name])
         out[name] = replace(r, null_statistics=sims, n_sims=int(n_sims),
-                            pvalue_sizeaware=_mc_pvalue(r.statistic, sims, _SHARED[name][1]))
+                            pvalue_sizeaware=mc_pvalue(r.statistic, sims, _SHARED[name][1]))
     return out
 
 
@@ -590,7 +566,7 @@ def percentage_grid_test(counts, decimals: int = 2, n_sims: int = 99_999, seed=N
         statistic=observed,
         expected=float(q.sum()),
         null_sd=float(null.std(ddof=1)) if n_sims > 1 else float("nan"),
-        pvalue=_mc_pvalue(observed, null.astype(float), "greater") if n_sims else float("nan"),
+        pvalue=mc_pvalue(observed, null.astype(float), "greater") if n_sims else float("nan"),
         pvalue_bound=bound,
         units_all_on_grid=int(on.all(axis=1).sum()),
         units_all_expected=float(null_all.mean()) if n_sims else float("nan"),
