@@ -6,6 +6,7 @@ written once, where it was computed.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Mapping
@@ -49,3 +50,36 @@ def write_results(election: str, notebook: str, mapping: Mapping, root: Path | N
 def read_results(election: str, notebook: str, root: Path | None = None) -> dict:
     path = (root / election / f"{notebook}.json") if root else paths.results_path(election, notebook)
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+class FlatResult:
+    """Mixin for frozen ``*Result`` dataclasses: ``as_dict(prefix)`` gives the flat results mapping.
+
+    Scalar fields (numbers, strings, booleans, None) become ``{prefix + field: value}``; fields
+    named in ``_flat_fields`` (a class attribute; default: every field) are kept in that order,
+    containers and arrays are left out, and properties listed in ``_flat_extra`` are added.
+    The mapping feeds :func:`write_results` directly.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class ToyResult(FlatResult):
+    ...     statistic: float
+    ...     pvalue: float
+    ...     draws: tuple = ()
+    >>> ToyResult(2.5, 0.01, (1, 2)).as_dict("toy_")
+    {'toy_statistic': 2.5, 'toy_pvalue': 0.01}
+    """
+
+    _flat_fields: tuple[str, ...] | None = None
+    _flat_extra: tuple[str, ...] = ()
+
+    def as_dict(self, prefix: str = "") -> dict:
+        names = self._flat_fields or tuple(f.name for f in dataclasses.fields(self))
+        out = {}
+        for name in (*names, *self._flat_extra):
+            value = getattr(self, name)
+            if value is None or isinstance(value, (str, bool, Integral, Real, np.generic)):
+                out[f"{prefix}{name}"] = value.item() if isinstance(value, np.generic) else value
+        return out
