@@ -1,8 +1,9 @@
-"""Build reports/index.html from the results files of the executed notebooks.
+"""Build reports/index.html: the answers first (verdicts per election), then the notebooks.
 
 Every number on the page is read from reports/results/<election>/<notebook>.json, i.e. from
-what the notebook computed; the question each notebook answers is read from the
-``**Question:**`` line of its first markdown cell.
+what the notebooks computed; verdicts come from :mod:`analysis.report.verdicts` (configured in
+config/verdicts.yml); the question each notebook answers is read from the ``**Question:**``
+line of its first markdown cell. The page has no external resources: it opens offline.
 
     python -m analysis.report.index [--out reports/index.html]
 """
@@ -15,15 +16,19 @@ import json
 import math
 from pathlib import Path
 
-from analysis.core import config, paths
+import nbformat
+from PIL import Image, UnidentifiedImageError
 
-MAX_KEYS_SHOWN = 14
+from analysis.core import config, paths
+from analysis.report import verdicts as V
+from analysis.report.render import REPORT_SUFFIX
+
+THUMB_SIZE = (480, 280)  # at most, aspect kept; shown 140 px high, sharp on high-density screens
+DEFAULT_ALPHA = 0.05
 
 
 def notebook_header(notebook: str, notebooks_dir: Path | None = None) -> tuple[str, str]:
     """(title, question) from the notebook's first markdown cell."""
-    import nbformat
-
     path = (notebooks_dir or paths.NOTEBOOKS) / f"{notebook}.ipynb"
     if not path.exists():
         return notebook, ""
@@ -60,88 +65,272 @@ def format_value(value) -> str:
     return str(value)
 
 
+def format_pvalue(p: float) -> str:
+    if not isinstance(p, (int, float)) or math.isnan(p):
+        return "—"
+    return "< 1e-300" if p == 0 else (f"{p:.2g}" if p < 1e-3 else f"{p:.3f}")
+
+
 def election_order(elections: list[str]) -> list[str]:
     configured = config.list_elections()
     rank = {e: i for i, e in enumerate(configured)}
     return sorted(elections, key=lambda e: (rank.get(e, len(rank)), e))
 
 
+def _esc(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
 def _rel(path: Path, base: Path) -> str:
-    return html.escape(path.relative_to(base).as_posix(), quote=True)
+    return _esc(path.relative_to(base).as_posix())
+
+
+def _election_config(election: str) -> dict:
+    try:
+        return config.load_election(election)
+    except config.ConfigError:
+        return {"id": election, "title": election}
+
+
+def short_title(cfg: dict) -> str:
+    """The election's title without its parenthesised source note."""
+    return str(cfg.get("title", cfg.get("id", ""))).split(" (")[0]
+
+
+def _alpha(results_by_notebook: dict[str, dict]) -> float:
+    for results in results_by_notebook.values():
+        value = results.get("alpha")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    return DEFAULT_ALPHA
+
+
+def _thumbnail(png: Path) -> Path:
+    """A small PNG beside the figure (reports/figures/<e>/thumbs/), rebuilt when the figure is newer."""
+    thumb = png.parent / "thumbs" / png.name
+    if not thumb.exists() or thumb.stat().st_mtime < png.stat().st_mtime:
+        thumb.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with Image.open(png) as im:
+                im.thumbnail(THUMB_SIZE)
+                im.save(thumb, optimize=True)
+        except (OSError, UnidentifiedImageError):  # not a readable PNG: show the figure itself
+            return png
+    return thumb
+
+
+def _badge(verdict: str, pvalue: float | None = None) -> str:
+    cls = verdict.replace(" ", "-").replace("/", "")
+    text = format_pvalue(pvalue) if pvalue is not None else ""
+    p = f" <small>p {text if text.startswith('<') else '= ' + text}</small>" if pvalue is not None and verdict != "n/a" else ""
+    return f'<span class="badge {cls}">{_esc(verdict)}</span>{p}'
+
+
+def _num_cell(value: float, text: str | None = None) -> str:
+    key = "" if not isinstance(value, (int, float)) or math.isnan(value) else f"{value:.17g}"
+    return f'<td class="num" data-sort="{key}">{_esc(text if text is not None else format_value(value))}</td>'
+
+
+def verdict_table_html(election: str, table, control: str | None, control_table) -> str:
+    """The per-election verdict table (one row per configured test), the control beside."""
+    head = ["Test", "What an anomaly here means", "Statistic", "p (calibrated null)", "Verdict", "Effect"]
+    if control_table is not None:
+        head.append(f"Control: {control}")
+    ctrl = control_table.set_index("test") if control_table is not None else None
+    rows = []
+    for _, r in table.iterrows():
+        effect = "" if math.isnan(r["effect"]) else f"{format_value(r['effect'])} {r['effect_unit']}"
+        cells = [
+            f"<td>{_esc(r['label'])}</td>",
+            f'<td class="meaning">{_esc(r["meaning"])}</td>',
+            _num_cell(r["statistic"]),
+            _num_cell(r["pvalue"], format_pvalue(r["pvalue"])),
+            f'<td data-sort="{V.ORDER.get(r["verdict"], 9)}">{_badge(r["verdict"])}'
+            + (
+                f'<br><small>type-I {r["type1_max"]:.0%} on {_esc(r["type1_scenario"])}</small>'
+                if r["verdict"] == "uncalibrated"
+                else ""
+            )
+            + "</td>",
+            f"<td>{_esc(effect)}</td>",
+        ]
+        if ctrl is not None:
+            c = ctrl.loc[r["test"]] if r["test"] in ctrl.index else None
+            cells.append(f"<td>{_badge(c['verdict'], c['pvalue']) if c is not None else '—'}</td>")
+        rows.append(f'<tr data-test="{_esc(r["test"])}">' + "".join(cells) + "</tr>")
+    header = "".join(f'<th title="click to sort">{_esc(h)}</th>' for h in head)
+    return (
+        f'<table class="verdicts sortable" id="verdicts-{_esc(election)}"><thead><tr>{header}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def overview_html(tables: dict[str, object], configs: dict[str, dict], controls: set[str], specs: dict) -> str:
+    """Tests × elections: which tests fire where, the clean controls marked."""
+    if not tables:
+        return "<p>No election results yet.</p>"
+    head = "".join(
+        f'<th><a href="#{_esc(e)}">{_esc(short_title(configs[e]))}</a>'
+        + ("<br><small>clean control</small>" if e in controls else "")
+        + "</th>"
+        for e in tables
+    )
+    rows = []
+    for test, spec in specs.items():
+        cells = []
+        for table in tables.values():
+            sub = table[table["test"] == test]
+            cells.append(f"<td>{_badge(sub['verdict'].iloc[0], sub['pvalue'].iloc[0]) if len(sub) else '—'}</td>")
+        rows.append(f'<tr data-test="{_esc(test)}"><td>{_esc(spec["label"])}</td>{"".join(cells)}</tr>')
+    return (
+        '<table class="overview" id="overview"><thead><tr><th>Test</th>'
+        f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _entry_html(election: str, notebook: str, results: dict, reports_dir: Path) -> str:
     title, question = notebook_header(notebook)
-    parts = [f'<div class="entry"><h3>{html.escape(notebook)} — {html.escape(title)}</h3>']
+    parts = [f'<div class="entry" id="{_esc(election)}-{_esc(notebook)}"><h4>{_esc(title)}</h4>']
     if question:
-        parts.append(f'<p class="question"><b>Question:</b> {html.escape(question)}</p>')
+        parts.append(f'<p class="question"><b>Question:</b> {_esc(question)}</p>')
     if results.get("status") == "skipped":
-        parts.append(f'<p class="skipped">Skipped: {html.escape(str(results.get("reason", "")))}</p></div>')
+        parts.append(f'<p class="skipped">Skipped: {_esc(results.get("reason", ""))}</p></div>')
         return "\n".join(parts)
     rendered = reports_dir / "notebooks" / election / f"{notebook}.html"
+    report_view = rendered.with_name(notebook + REPORT_SUFFIX)
     links = []
+    if report_view.exists():
+        links.append(f'<a class="primary" href="{_rel(report_view, reports_dir)}">Read the report</a>')
     if rendered.exists():
-        links.append(f'<a href="{_rel(rendered, reports_dir)}">rendered notebook</a>')
+        links.append(f'<a href="{_rel(rendered, reports_dir)}">full notebook with code</a>')
     fig_dir = reports_dir / "figures" / election
     extras = sorted(p for p in fig_dir.glob(f"{notebook}__*") if p.suffix in {".html", ".csv"}) if fig_dir.exists() else []
-    links += [f'<a href="{_rel(p, reports_dir)}">{html.escape(p.name.split("__", 1)[1])}</a>' for p in extras]
+    links += [f'<a href="{_rel(p, reports_dir)}">{_esc(p.name.split("__", 1)[1])}</a>' for p in extras]
     links.append(f'<a href="{_rel(reports_dir / "results" / election / f"{notebook}.json", reports_dir)}">results JSON</a>')
     parts.append('<p class="links">' + " · ".join(links) + "</p>")
-    rows = [(k, v) for k, v in sorted(results.items()) if k not in {"status"}]
-    table = "".join(
-        f"<tr><td><code>{html.escape(k)}</code></td><td>{html.escape(format_value(v))}</td></tr>" for k, v in rows
-    )
-    if len(rows) > MAX_KEYS_SHOWN:
-        parts.append(f"<details><summary>{len(rows)} key numbers</summary><table>{table}</table></details>")
-    else:
-        parts.append(f"<table>{table}</table>")
     figures = sorted(fig_dir.glob(f"{notebook}__*.png")) if fig_dir.exists() else []
     if figures:
-        thumbs = "".join(
-            f'<a href="{_rel(p, reports_dir)}"><img src="{_rel(p, reports_dir)}" alt="{html.escape(p.stem)}" '
-            f'title="{html.escape(p.stem.split("__", 1)[1])} (SVG: {html.escape(p.with_suffix(".svg").name)})"></a>'
-            for p in figures
-        )
-        parts.append(f'<div class="figures">{thumbs}</div>')
-    parts.append("</div>")
+        thumbs = []
+        for png in figures:
+            name = png.stem.split("__", 1)[1]
+            svg = png.with_suffix(".svg")
+            svg_link = f' · <a href="{_rel(svg, reports_dir)}">SVG</a>' if svg.exists() else ""
+            thumbs.append(
+                f'<figure><a href="{_rel(png, reports_dir)}" title="open full size">'
+                f'<img src="{_rel(_thumbnail(png), reports_dir)}" alt="{_esc(name)}" loading="lazy"></a>'
+                f"<figcaption>{_esc(name.replace('_', ' '))}{svg_link}</figcaption></figure>"
+            )
+        parts.append(f'<div class="figures">{"".join(thumbs)}</div>')
+    rows = [(k, v) for k, v in sorted(results.items()) if k != "status"]
+    table = "".join(f"<tr><td><code>{_esc(k)}</code></td><td>{_esc(format_value(v))}</td></tr>" for k, v in rows)
+    parts.append(f"<details><summary>{len(rows)} key numbers</summary><table>{table}</table></details></div>")
     return "\n".join(parts)
 
 
 STYLE = """
-body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
-h2{border-bottom:2px solid #ccc;padding-bottom:.2em;margin-top:2em}
+body{font-family:system-ui,sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222;line-height:1.4}
+h2{border-bottom:2px solid #ccc;padding-bottom:.2em;margin-top:2.2em}
 .entry{border:1px solid #ddd;border-radius:6px;padding:.6em 1em;margin:1em 0}
-.entry h3{margin:.2em 0}
-.question{color:#444}
-.skipped{color:#a00;font-weight:bold}
-table{border-collapse:collapse;font-size:.9em}
-td{border-bottom:1px solid #eee;padding:2px 10px}
-.figures img{height:150px;margin:4px;border:1px solid #eee}
+.entry h4{margin:.2em 0;font-size:1.05em}
+.question{color:#444}.skipped{color:#a00;font-weight:bold}
+table{border-collapse:collapse;font-size:.9em;margin:.5em 0}
+th{background:#f0f2f5;text-align:left;padding:4px 8px;cursor:pointer;vertical-align:bottom}
+td{border-bottom:1px solid #eee;padding:3px 8px;vertical-align:top}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.meaning{max-width:30em;color:#444}
+.badge{display:inline-block;padding:1px 7px;border-radius:9px;font-size:.85em;white-space:nowrap}
+.badge.anomalous{background:#c62828;color:#fff}.badge.no-evidence{background:#2e7d32;color:#fff}
+.badge.uncalibrated{background:#9e9e9e;color:#fff}.badge.not-calibrated{background:#ef6c00;color:#fff}
+.badge.na{background:#eee;color:#777}
+.figures{display:flex;flex-wrap:wrap;gap:8px}
+figure{margin:0;text-align:center;font-size:.8em;color:#555}
+figure img{height:140px;border:1px solid #ddd}
+a.primary{font-weight:bold}
+.legend span{margin-right:1em}
 """
+
+SORT_SCRIPT = """
+document.querySelectorAll('table.sortable').forEach(function (table) {
+  table.querySelectorAll('th').forEach(function (th, col) {
+    th.addEventListener('click', function () {
+      var body = table.tBodies[0], rows = Array.from(body.rows);
+      var asc = th.getAttribute('data-dir') !== 'asc';
+      rows.sort(function (a, b) {
+        var x = a.cells[col].getAttribute('data-sort') || a.cells[col].textContent;
+        var y = b.cells[col].getAttribute('data-sort') || b.cells[col].textContent;
+        var nx = parseFloat(x), ny = parseFloat(y);
+        var r = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);
+        return asc ? r : -r;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+      th.setAttribute('data-dir', asc ? 'asc' : 'desc');
+    });
+  });
+});
+"""
+
+LEGEND = (
+    '<p class="legend">'
+    + "".join(
+        f"<span>{_badge(v)} {_esc(t)}</span>"
+        for v, t in (
+            ("anomalous", "p ≤ α under a null that holds on clean synthetic elections"),
+            ("no evidence", "p > α"),
+            ("uncalibrated", "the test rejects clean synthetic elections too often: no verdict"),
+            ("not calibrated", "p ≤ α, null not checked on synthetic elections"),
+            ("n/a", "does not apply to these data"),
+        )
+    )
+    + "</p>"
+)
 
 
 def build_index(reports_dir: Path | None = None) -> str:
     reports_dir = reports_dir or paths.REPORTS
     results_dir = reports_dir / "results"
-    elections = sorted(p.name for p in results_dir.iterdir() if p.is_dir()) if results_dir.exists() else []
+    elections = election_order(sorted(p.name for p in results_dir.iterdir() if p.is_dir()) if results_dir.exists() else [])
+    configs = {e: _election_config(e) for e in elections}
+    specs = V.load_specs()
+    calibration = V.calibrations(results_dir)
+    tables, alphas = {}, {}
+    for e in elections:
+        by_nb = V.read_election(e, results_dir)
+        if by_nb and configs[e].get("level") != "synthetic":
+            alphas[e] = _alpha(by_nb)
+            tables[e] = V.verdict_table(by_nb, alpha=alphas[e], specs=specs, calibration=calibration)
+    controls = {c for e in elections if (c := configs[e].get("control")) and c in tables}
     body = [
-        "<h1>Election forensics: results</h1>",
-        "<p>Every number below is read from <code>reports/results/&lt;election&gt;/&lt;notebook&gt;.json</code>, "
-        "written by the executed notebook. Figures from synthetic elections are labelled as such.</p>",
+        "<h1>Election forensics: was each election anomalous, and which tests say so?</h1>",
+        "<p>Each test below compares an election's polling-station (or regional) numbers with what honest "
+        "counting would produce. A verdict is given only where the test's null hypothesis has been checked on "
+        "clean synthetic elections (the calibration notebook); a clean real election (Poland 2020) is shown as "
+        "the control. Every number is read from <code>reports/results/&lt;election&gt;/&lt;notebook&gt;.json</code>, "
+        "written by the executed notebook; click a column header to sort.</p>",
+        LEGEND,
+        "<h2 id=\"overview-heading\">At a glance</h2>",
+        overview_html(tables, configs, controls, specs),
     ]
-    for election in election_order(elections):
-        try:
-            cfg = config.load_election(election)
-            heading = f"{election}: {cfg.get('title', '')}"
-        except config.ConfigError:
-            heading = election
-        body.append(f'<h2 id="{html.escape(election)}">{html.escape(heading)}</h2>')
+    for election in elections:
+        cfg = configs[election]
+        body.append(f'<h2 id="{_esc(election)}">{_esc(cfg.get("title", election))}</h2>')
+        if election in tables:
+            control = cfg.get("control")
+            ctrl_table = tables.get(control) if control and control != election else None
+            body.append(
+                f"<p>Verdicts at α = {alphas[election]:g}, strongest evidence first"
+                + (f"; the clean control <a href=\"#{_esc(control)}\">{_esc(control)}</a> beside." if ctrl_table is not None else ".")
+                + "</p>"
+            )
+            body.append(verdict_table_html(election, tables[election], control, ctrl_table))
+        body.append("<h3>Notebooks</h3>")
         for path in sorted((results_dir / election).glob("*.json")):
             results = json.loads(path.read_text(encoding="utf-8"))
             body.append(_entry_html(election, path.stem, results, reports_dir))
     return (
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Election forensics</title>"
-        f"<style>{STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Election forensics</title>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head><body>\n'
+        + "\n".join(body)
+        + f"\n<script>{SORT_SCRIPT}</script>\n</body></html>\n"
     )
 
 
