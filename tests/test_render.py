@@ -44,3 +44,9 @@ def test_rendering_is_deterministic(tmp_path):
     nb.cells[1].metadata["execution"]["iopub.execute_input"] = "2027-01-01T00:00:00Z"  # a later run
     nbformat.write(nb, path)
     assert [p.read_bytes() for p in export_html(path)] == first
+
+
+def test_pages_fetch_nothing_from_the_internet(tmp_path):
+    for page in export_html(_executed(tmp_path)):
+        text = page.read_text()
+        assert "cdnjs" not in text and 'src="http' not in text, page

@@ -19,6 +19,8 @@ import nbformat
 from nbconvert import HTMLExporter
 
 REPORT_SUFFIX = ".report.html"
+TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATE = "offline"  # JupyterLab's layout without CDN scripts (templates/offline)
 
 _BANNER_STYLE = (
     "font-family:system-ui,sans-serif;background:#f4f6f8;border-bottom:1px solid #ccd;"
@@ -51,6 +53,10 @@ def _insert_after_body(page: str, snippet: str) -> str:
     return page[:end] + "\n" + snippet + page[end:]
 
 
+def _exporter(**options) -> HTMLExporter:
+    return HTMLExporter(extra_template_basedirs=[str(TEMPLATES)], template_name=TEMPLATE, **options)
+
+
 def report_view_path(executed: Path) -> Path:
     """Where the report view of ``executed`` (an .ipynb) is written."""
     return executed.with_name(executed.stem + REPORT_SUFFIX)
@@ -65,7 +71,7 @@ def export_html(executed: Path) -> tuple[Path, Path]:
     full_path = executed.with_suffix(".html")
     report_path = report_view_path(executed)
 
-    body, _ = HTMLExporter().from_notebook_node(nb)
+    body, _ = _exporter().from_notebook_node(nb)
     body = _insert_after_body(
         body, _banner("Full notebook with code.", report_path.name, "Report view (code hidden)")
     )
@@ -74,7 +80,7 @@ def export_html(executed: Path) -> tuple[Path, Path]:
     for cell in nb.cells:  # warnings on stderr are for the analyst, not the reader
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-    hidden = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    hidden = _exporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = hidden.from_notebook_node(nb)
     body = _insert_after_body(
         body, _banner("Report view: code hidden.", full_path.name, "Full notebook with code")
