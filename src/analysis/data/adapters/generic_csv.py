@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.core import registry
 from analysis.data.schema import COUNT_COLUMNS, DERIVED_COUNT_COLUMNS, KEY, STATION_COLUMNS, STATION_TYPES
 
 ISSUED_LINES = ["ballots_issued_early", "ballots_issued_in_station", "ballots_issued_mobile"]
@@ -280,6 +281,7 @@ def read_csv_text(data: bytes, read: dict, source: str) -> pd.DataFrame:
         raise AdapterError(f"{source}: cannot read as CSV: {exc}") from None
 
 
+@registry.adapter("generic_csv")
 def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
     """Canonical tables from a CSV and the catalog entry's column map (see the module docstring)."""
     member = entry.get("member")

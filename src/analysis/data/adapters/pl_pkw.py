@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.core import registry
 from analysis.data.schema import COUNT_COLUMNS, DERIVED_COUNT_COLUMNS
 from analysis.data.adapters.generic_csv import (
     AdapterError,
@@ -50,6 +51,7 @@ def _headers(spec) -> list[str]:
     return [spec] if isinstance(spec, str) else list(spec)
 
 
+@registry.adapter("pl_pkw")
 def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
     member = entry.get("member")
     source = source_label(path, member)

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.core import registry
 from analysis.data.adapters.generic_csv import (
     AdapterError,
     CanonicalTables,
@@ -76,6 +77,7 @@ def candidate_label(header: str, candidate_pattern: str, names: dict[str, str]) 
     return re.sub(candidate_pattern, "", re.sub(r"\s+", " ", header).strip()).strip()
 
 
+@registry.adapter("ru_cec")
 def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
     member = entry.get("member")
     source = source_label(path, member)
