@@ -32,17 +32,9 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.core import registry
+from analysis.data.adapters.reading import AdapterError, parse_counts, read_csv_text, read_source_bytes, source_label
+from analysis.data.adapters.tables import CanonicalTables, canonical_tables, station_type_series
 from analysis.data.schema import COUNT_COLUMNS, DERIVED_COUNT_COLUMNS
-from analysis.data.adapters.generic_csv import (
-    AdapterError,
-    CanonicalTables,
-    _station_type_series,
-    canonical_tables,
-    parse_counts,
-    read_csv_text,
-    read_source_bytes,
-    source_label,
-)
 
 MISSING = ("-", "")
 
@@ -92,7 +84,7 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
         name: parse_counts(df[h], source=source, column=h, missing=MISSING)
         for h, name in (entry.get("candidates", {}) or {}).items()
     }
-    station_type = _station_type_series(df, entry.get("station_type"), source)
+    station_type = station_type_series(df, entry.get("station_type"), source)
     return canonical_tables(
         election=election,
         keys=keys,

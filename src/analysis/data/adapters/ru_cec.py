@@ -38,14 +38,8 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.core import registry
-from analysis.data.adapters.generic_csv import (
-    AdapterError,
-    CanonicalTables,
-    canonical_tables,
-    parse_counts,
-    read_source_bytes,
-    source_label,
-)
+from analysis.data.adapters.reading import AdapterError, parse_counts, read_source_bytes, source_label
+from analysis.data.adapters.tables import CanonicalTables, canonical_tables
 
 REQUIRED = ("registered", "valid", "invalid")
 DEFAULT_CANDIDATE_PATTERN = r"^\d+\.\s*"
