@@ -46,7 +46,8 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
     member = entry.get("member")
     source = source_label(path, member)
     read = entry.get("read", {}) or {}
-    df = read_csv_text(read_source_bytes(path, member), read, source)
+    rows = read_csv_text(read_source_bytes(path, member), read, source)
+    df = rows.frame
     missing = tuple(read.get("missing", ["", "-"]))
     columns = entry.get("columns") or {}
     for need in ("region", "district", "station"):
@@ -61,7 +62,7 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
         if canon in ("region", "district", "station"):
             continue
         if canon in COUNT_COLUMNS or canon in DERIVED_COUNT_COLUMNS:
-            counts[canon] = parse_counts(df[src], source=source, column=src, missing=missing)
+            counts[canon] = parse_counts(df[src], source=source, column=src, missing=missing, rows=rows)
         else:
             extras[canon] = df[src].reset_index(drop=True)
     cand_spec = entry.get("candidates") or {}
@@ -70,7 +71,7 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
     absent = sorted(c for c in cand_spec if c not in df.columns)
     if absent:
         raise AdapterError(f"{source}: candidate column(s) {absent} not in the file")
-    candidates = {name: parse_counts(df[src], source=source, column=src, missing=missing) for src, name in cand_spec.items()}
+    candidates = {name: parse_counts(df[src], source=source, column=src, missing=missing, rows=rows) for src, name in cand_spec.items()}
     station_type = station_type_series(df, entry.get("station_type"), source)
     return canonical_tables(
         election=election,

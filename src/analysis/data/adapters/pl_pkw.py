@@ -48,7 +48,8 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
     member = entry.get("member")
     source = source_label(path, member)
     read = {"sep": ";", "encoding": "utf-8-sig", **(entry.get("read", {}) or {})}
-    df = read_csv_text(read_source_bytes(path, member), read, source)
+    rows = read_csv_text(read_source_bytes(path, member), read, source)
+    df = rows.frame
     columns = entry["columns"]
     text_extras = entry.get("text_extras", {}) or {}
     count_extras = entry.get("extras", {}) or {}
@@ -66,7 +67,7 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
         total = None
         for h in _headers(spec):
             if h not in parsed:
-                parsed[h] = parse_counts(df[h], source=source, column=h, missing=MISSING)
+                parsed[h] = parse_counts(df[h], source=source, column=h, missing=MISSING, rows=rows)
             total = parsed[h] if total is None else total + parsed[h]
         return total
 
@@ -81,7 +82,7 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
     extras = {name: counts_of(spec) for name, spec in count_extras.items()}
     extras.update({name: df[h].astype("str").reset_index(drop=True) for name, h in text_extras.items()})
     candidates = {
-        name: parse_counts(df[h], source=source, column=h, missing=MISSING)
+        name: parse_counts(df[h], source=source, column=h, missing=MISSING, rows=rows)
         for h, name in (entry.get("candidates", {}) or {}).items()
     }
     station_type = station_type_series(df, entry.get("station_type"), source)

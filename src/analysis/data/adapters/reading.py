@@ -6,8 +6,10 @@ column.
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,12 +39,109 @@ def source_label(path: Path, member: str | None) -> str:
     return f"{Path(path).name}:{member}" if member else str(Path(path).name)
 
 
-def parse_counts(raw: pd.Series, *, source: str, column: str, missing=("",)) -> pd.Series:
+@dataclass(frozen=True)
+class SourceRows:
+    """The data rows of a CSV source and where each one is in the file.
+
+    ``frame`` holds the data rows in file order (every cell as text unless an adapter reads
+    typed columns); ``data_rows`` and ``file_lines`` give, for each frame row, its 1-based
+    number among the data rows and the file line it starts on (a quoted field may span
+    lines), so that errors point at the source line. ``n_read`` counts the physical data rows
+    after the header as the csv module reads them, independently of the parser that built
+    ``frame``.
+    """
+
+    frame: pd.DataFrame
+    source: str
+    data_rows: np.ndarray
+    file_lines: np.ndarray
+    n_read: int
+
+    def where(self, pos: int) -> str:
+        return f"data row {self.data_rows[pos]} (file line {self.file_lines[pos]})"
+
+
+def _decode(data: bytes, encoding: str, source: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise AdapterError(f"{source}: file line {line}: not {encoding} text ({exc.reason} at byte {exc.start})") from None
+    except LookupError:
+        raise AdapterError(f"{source}: unknown encoding {encoding!r} in the catalog entry's read.encoding") from None
+
+
+def _records(text: str, sep: str, source: str):
+    """``(file line, fields)`` of every CSV record, header included."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"', doublequote=True)
+    line = 1
+    try:
+        for fields in reader:
+            yield line, fields
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise AdapterError(f"{source}: file line {reader.line_num}: cannot read as CSV: {exc}") from None
+
+
+def scan_csv(data: bytes, read: dict, source: str, *, keep_cells: bool = True):
+    """Read CSV bytes record by record with the csv module: header, rows, positions, count.
+
+    Every data row must have as many fields as the header: a row with more or fewer (e.g.
+    a trailing delimiter, ``...,400,190,`` under an 8-column header, which pandas would
+    silently read as an index column and shift every value one column left) raises
+    :class:`AdapterError` naming the file, the data row and its file line. Returns
+    ``(header, rows, data_rows, file_lines, n_read)``; ``rows`` is None unless ``keep_cells``.
+    """
+    # A byte-order mark is not part of the first column's name (pandas drops it too).
+    text = _decode(data, read.get("encoding", "utf-8-sig"), source).removeprefix("\ufeff")
+    sep = read.get("sep", ",")
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    numbers, lines, bad = [], [], []
+    n_read = 0
+    for line, fields in _records(text, sep, source):
+        if header is None:
+            header = fields
+            continue
+        n_read += 1
+        if len(fields) != len(header):
+            bad.append((n_read, line, fields))
+            continue
+        numbers.append(n_read)
+        lines.append(line)
+        if keep_cells:
+            rows.append(fields)
+    doubled = sorted({h for h in header or [] if header.count(h) > 1})
+    if doubled:
+        raise AdapterError(f"{source}: the header names column(s) {doubled} more than once")
+    if bad:
+        number, line, fields = bad[0]
+        hint = " (a trailing delimiter?)" if len(fields) == len(header) + 1 and fields[-1].strip() == "" else ""
+        raise AdapterError(
+            f"{source}: data row {number} (file line {line}) has {len(fields)} fields but the header has "
+            f"{len(header)}{hint}; {len(bad)} such row(s); every value would be read under the wrong column"
+        )
+    return header or [], rows if keep_cells else None, np.array(numbers, dtype=np.int64), np.array(lines, dtype=np.int64), n_read
+
+
+def read_csv_text(data: bytes, read: dict, source: str) -> SourceRows:
+    """Read CSV bytes with every cell as text (numbers are parsed later, strictly)."""
+    header, rows, numbers, lines, n_read = scan_csv(data, read, source)
+    frame = pd.DataFrame(rows, columns=header, dtype="str") if rows else pd.DataFrame({h: pd.Series(dtype="str") for h in header})
+    return SourceRows(frame=frame, source=source, data_rows=numbers, file_lines=lines, n_read=n_read)
+
+
+def parse_counts(raw: pd.Series, *, source: str, column: str, missing=("",), rows: SourceRows | None = None) -> pd.Series:
     """Source column -> nullable ``Int64``; tokens in ``missing`` become ``<NA>``.
 
     Anything that is not a non-negative integer raises :class:`AdapterError` naming the
-    file, the row (1-based data row; the header is line 1 of the file) and the column.
+    file, the row (1-based data row and its file line, from ``rows``; without it the row
+    is taken to be on file line row + 1) and the column.
     """
+
+    def where(pos: int) -> str:
+        return rows.where(pos) if rows is not None else f"data row {pos + 1} (file line {pos + 2})"
+
     if pd.api.types.is_integer_dtype(raw.dtype) and not isinstance(raw.dtype, pd.CategoricalDtype):
         out = raw.astype("Int64")
     elif pd.api.types.is_float_dtype(raw.dtype):
@@ -52,8 +151,7 @@ def parse_counts(raw: pd.Series, *, source: str, column: str, missing=("",)) -> 
         if fractional.any():
             pos = int(np.flatnonzero(fractional)[0])
             raise AdapterError(
-                f"{source}: data row {pos + 1} (file line {pos + 2}), column {column!r}: "
-                f"{values[pos]!r} is not a non-negative integer"
+                f"{source}: {where(pos)}, column {column!r}: {values[pos]!r} is not a non-negative integer"
             )
         out = pd.Series(pd.array(np.where(np.isnan(values), 0, values).astype("int64"), dtype="Int64"))
         out[np.isnan(values)] = pd.NA
@@ -65,28 +163,11 @@ def parse_counts(raw: pd.Series, *, source: str, column: str, missing=("",)) -> 
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
             raise AdapterError(
-                f"{source}: data row {pos + 1} (file line {pos + 2}), column {column!r}: "
+                f"{source}: {where(pos)}, column {column!r}: "
                 f"{raw.iloc[pos]!r} is not a non-negative integer ({int(bad.sum())} such value(s) in the column)"
             )
         out = pd.to_numeric(text.where(~is_missing), errors="raise").astype("Int64")
     if (out < 0).any():
         pos = int(np.flatnonzero((out < 0).fillna(False).to_numpy())[0])
-        raise AdapterError(f"{source}: data row {pos + 1}, column {column!r}: negative count {out.iloc[pos]}")
+        raise AdapterError(f"{source}: {where(pos)}, column {column!r}: negative count {out.iloc[pos]}")
     return out.reset_index(drop=True)
-
-
-
-def read_csv_text(data: bytes, read: dict, source: str) -> pd.DataFrame:
-    """Read CSV bytes with every cell as text (numbers are parsed later, strictly)."""
-    try:
-        return pd.read_csv(
-            io.BytesIO(data),
-            sep=read.get("sep", ","),
-            encoding=read.get("encoding", "utf-8-sig"),
-            dtype=str,
-            keep_default_na=False,
-            na_values=[],
-        )
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise AdapterError(f"{source}: cannot read as CSV: {exc}") from None
-
