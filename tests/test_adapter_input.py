@@ -85,3 +85,34 @@ def test_duplicate_header_names_are_an_error(tmp_path):
     path = _generic(tmp_path, "North;N1;1;500;400;10;390;390", header="Reg;Dist;No;Voters;Issued;Bad;Good;Good")
     with pytest.raises(AdapterError, match=r"header names column\(s\) \['Good'\] more than once"):
         generic_csv.adapt(path, GENERIC_ENTRY, "g")
+
+
+# ----------------------------------------------------------------------------- 2. unlisted columns
+
+
+def test_pl_pkw_candidate_missing_from_catalog_is_an_error_not_dropped(tmp_path):
+    # Before: the votes of a candidate the catalog did not list vanished without a word.
+    path, entry = _pl_file(tmp_path)
+    entry = {**entry, "candidates": {k: v for k, v in entry["candidates"].items() if k != "Rafał Kazimierz TRZASKOWSKI"}}
+    with pytest.raises(AdapterError, match=r"pl\.csv: column\(s\) \['Rafał Kazimierz TRZASKOWSKI'\] are not named in the catalog entry for plX"):
+        pl_pkw.adapt(path, entry, "plX")
+    # Listed under ignore: it is a deliberate, visible decision.
+    out = pl_pkw.adapt(path, {**entry, "ignore": ["Rafał Kazimierz TRZASKOWSKI"]}, "plX")
+    assert "Trzaskowski" not in set(out.votes["candidate"])
+
+
+def test_generic_unlisted_column_is_an_error(tmp_path):
+    path = _generic(tmp_path, "North;N1;1;500;400;10;390;350;40", header=GENERIC_HEADER + ";B")
+    with pytest.raises(AdapterError, match=r"column\(s\) \['B'\] are not named in the catalog entry for g"):
+        generic_csv.adapt(path, GENERIC_ENTRY, "g")
+    out = generic_csv.adapt(path, {**GENERIC_ENTRY, "ignore": ["B"]}, "g")
+    assert list(out.votes["candidate"]) == ["Alice"]
+
+
+def test_generic_empty_unnamed_last_column_passes(tmp_path):
+    # A delimiter at the end of every line, the header's too: the unnamed column holds nothing.
+    path = _generic(tmp_path, "North;N1;1;500;400;10;390;390;", header=GENERIC_HEADER + ";")
+    assert len(generic_csv.adapt(path, GENERIC_ENTRY, "g").stations) == 1
+    path = _generic(tmp_path, "North;N1;1;500;400;10;390;390;7", header=GENERIC_HEADER + ";")
+    with pytest.raises(AdapterError, match=r"column\(s\) \[''\] are not named"):
+        generic_csv.adapt(path, GENERIC_ENTRY, "g")

@@ -19,7 +19,12 @@ Adding an election needs only a catalog entry (``config/datasets.yml``) such as:
         turnout_printed: Turnout           # names not in the canonical list become extras
       candidates: {Candidate A: A, Candidate B: B}   # source column -> name (or a list)
       station_type: {column: Type, map: {Hospital: institution}, default: ordinary}
+      ignore: [Polling station address]   # columns read but deliberately not kept
       leader: A
+
+Every column of the file must be named (a count, an extra, a candidate, the station-type
+column) or listed under ``ignore:``: a column the catalog does not mention is an error, so
+that nothing is dropped silently.
 
 Shared machinery lives beside it: :mod:`analysis.data.adapters.reading` (file bytes, CSV
 text, strict count parsing) and :mod:`analysis.data.adapters.tables` (:func:`canonical_tables`:
@@ -33,7 +38,14 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.core import registry
-from analysis.data.adapters.reading import AdapterError, parse_counts, read_csv_text, read_source_bytes, source_label
+from analysis.data.adapters.reading import (
+    AdapterError,
+    parse_counts,
+    read_csv_text,
+    read_source_bytes,
+    refuse_unlisted_columns,
+    source_label,
+)
 from analysis.data.adapters.tables import CanonicalTables, canonical_tables, station_type_series
 from analysis.data.schema import COUNT_COLUMNS, DERIVED_COUNT_COLUMNS
 
@@ -71,8 +83,11 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
     absent = sorted(c for c in cand_spec if c not in df.columns)
     if absent:
         raise AdapterError(f"{source}: candidate column(s) {absent} not in the file")
+    station_type_spec = entry.get("station_type")
+    used = set(columns.values()) | set(cand_spec) | ({station_type_spec["column"]} if isinstance(station_type_spec, dict) else set())
+    refuse_unlisted_columns(rows, used, entry.get("ignore", []) or [], election)
     candidates = {name: parse_counts(df[src], source=source, column=src, missing=missing, rows=rows) for src, name in cand_spec.items()}
-    station_type = station_type_series(df, entry.get("station_type"), source)
+    station_type = station_type_series(df, station_type_spec, source)
     return canonical_tables(
         election=election,
         keys=keys,

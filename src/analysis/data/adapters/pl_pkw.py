@@ -18,6 +18,9 @@ that are summed). Decisions:
   ballots in the box, as on a Russian protocol. The three source figures are kept as extras.
 * **Missing rows.** Rows whose numeric cells are all ``-`` (4 military contingents abroad in
   2020) are kept with ``<NA>`` counts and flagged ``missing: all numeric columns are "-"``.
+* **Every column is accounted for**: named in ``columns``, ``extras``, ``text_extras``,
+  ``candidates``, the station-type column, or listed under ``ignore:``; any other column
+  (e.g. a candidate missing from ``candidates``) is an error, never silently dropped.
 * **Station type** from ``Typ obwodu`` (catalog ``station_type.map``); the Polish value is kept
   in ``station_type_source``.
 * **Key**: region = voivodeship, district = municipality TERYT code, station = district number.
@@ -32,7 +35,14 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.core import registry
-from analysis.data.adapters.reading import AdapterError, parse_counts, read_csv_text, read_source_bytes, source_label
+from analysis.data.adapters.reading import (
+    AdapterError,
+    parse_counts,
+    read_csv_text,
+    read_source_bytes,
+    refuse_unlisted_columns,
+    source_label,
+)
 from analysis.data.adapters.tables import CanonicalTables, canonical_tables, station_type_series
 from analysis.data.schema import COUNT_COLUMNS, DERIVED_COUNT_COLUMNS
 
@@ -58,6 +68,10 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
     absent = sorted({h for h in named if h not in df.columns})
     if absent:
         raise AdapterError(f"{source}: column(s) {absent} named in the catalog entry for {election} are not in the file")
+
+    station_type_spec = entry.get("station_type")
+    station_type_column = [station_type_spec["column"]] if isinstance(station_type_spec, dict) else []
+    refuse_unlisted_columns(rows, set(named) | set(station_type_column), entry.get("ignore", []) or [], election)
 
     keys = pd.DataFrame({k: df[columns[k]].astype("str").str.strip() for k in ("region", "district", "station")})
 
@@ -85,7 +99,7 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
         name: parse_counts(df[h], source=source, column=h, missing=MISSING, rows=rows)
         for h, name in (entry.get("candidates", {}) or {}).items()
     }
-    station_type = station_type_series(df, entry.get("station_type"), source)
+    station_type = station_type_series(df, station_type_spec, source)
     return canonical_tables(
         election=election,
         keys=keys,

@@ -171,3 +171,21 @@ def parse_counts(raw: pd.Series, *, source: str, column: str, missing=("",), row
         pos = int(np.flatnonzero((out < 0).fillna(False).to_numpy())[0])
         raise AdapterError(f"{source}: {where(pos)}, column {column!r}: negative count {out.iloc[pos]}")
     return out.reset_index(drop=True)
+
+
+def refuse_unlisted_columns(rows: SourceRows, used: set[str], ignore: list[str], election: str) -> None:
+    """Every column of the file must be used or listed under ``ignore:``; nothing is dropped silently.
+
+    A column with an empty header that is empty in every row (a delimiter at the end of
+    every line, header included) holds nothing and passes.
+    """
+    frame = rows.frame
+    blank = [c for c in frame.columns if str(c).strip() == "" and (frame[c].fillna("").astype("str").str.strip() == "").all()]
+    unused = [c for c in frame.columns if c not in used and c not in set(ignore) and c not in blank]
+    if unused:
+        raise AdapterError(
+            f"{rows.source}: column(s) {unused} are not named in the catalog entry for {election}; name each one "
+            "(as a count, extra, candidate or station-type column) or list it under `ignore:`, so that no data is "
+            "silently dropped"
+        )
+
