@@ -116,3 +116,10 @@ def test_generic_empty_unnamed_last_column_passes(tmp_path):
     path = _generic(tmp_path, "North;N1;1;500;400;10;390;390;7", header=GENERIC_HEADER + ";")
     with pytest.raises(AdapterError, match=r"column\(s\) \[''\] are not named"):
         generic_csv.adapt(path, GENERIC_ENTRY, "g")
+
+
+def test_generic_extras_are_counts_and_text_extras_text(tmp_path):
+    path = _generic(tmp_path, "North;N1;1;500;400;10;390;390;12;a", header=GENERIC_HEADER + ";Postal;Note")
+    entry = {**GENERIC_ENTRY, "extras": {"postal": "Postal"}, "text_extras": {"note": "Note"}}
+    st = generic_csv.adapt(path, entry, "g").stations
+    assert str(st["postal"].dtype) == "Int64" and st["postal"].tolist() == [12] and st["note"].tolist() == ["a"]

@@ -39,6 +39,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis.core import config, paths, registry
+from analysis.data import catalog as catalog_schema
 from analysis.data.schema import validate_stations, validate_votes
 
 # Every adapter module registers itself (``@registry.adapter``) when imported; one that fails
@@ -103,6 +104,11 @@ def load_catalog(root: Path | None = None) -> dict[str, dict]:
             raise config.ConfigError(
                 f"{path}: entry {dataset_id!r}: adapter {adapter!r} is not one of the registered adapters "
                 f"({', '.join(sorted(registry.ADAPTERS))})"
+            )
+        catalog_schema.check_entry(dataset_id, entry, path, getattr(registry.ADAPTERS[adapter], "entry_keys", {}))
+        if bool(entry.get("embedded", False)) != (adapter in EMBEDDED_ADAPTERS):
+            raise config.ConfigError(
+                f"{path}: entry {dataset_id!r}: `embedded: {entry.get('embedded', False)}` contradicts adapter {adapter!r}"
             )
         if adapter not in EMBEDDED_ADAPTERS and not (entry.get("path") or (entry.get("file") and entry.get("sha256"))):
             raise config.ConfigError(f"{path}: entry {dataset_id!r}: needs `path:` or `file:` + `sha256:`")

@@ -16,7 +16,8 @@ Adding an election needs only a catalog entry (``config/datasets.yml``) such as:
         ballots_issued: Ballots issued     # derived columns may be given directly
         invalid: Invalid
         valid: Valid
-        turnout_printed: Turnout           # names not in the canonical list become extras
+      extras: {postal_votes: Postal}        # further counts, kept after the canonical columns
+      text_extras: {turnout_printed: Turnout}   # further text columns, kept as text
       candidates: {Candidate A: A, Candidate B: B}   # source column -> name (or a list)
       station_type: {column: Type, map: {Hospital: institution}, default: ordinary}
       ignore: [Polling station address]   # columns read but deliberately not kept
@@ -47,9 +48,21 @@ from analysis.data.adapters.reading import (
     source_label,
 )
 from analysis.data.adapters.tables import CanonicalTables, canonical_tables, station_type_series
+from analysis.data.catalog import COUNT_NAMES, KEY_NAMES, READ, STATION_TYPE, STATION_TYPE_COLUMN, ListOf, MappingOf, OneOf
 from analysis.data.schema import COUNT_COLUMNS, DERIVED_COUNT_COLUMNS
 
 __all__ = ["AdapterError", "CanonicalTables", "adapt", "canonical_tables", "parse_counts"]
+
+
+ENTRY_KEYS = {
+    "read": {**READ, "missing": ListOf(str)},
+    "columns": MappingOf(str, keys=KEY_NAMES | COUNT_NAMES),
+    "extras": MappingOf(str, not_like=COUNT_NAMES),
+    "text_extras": MappingOf(str, not_like=COUNT_NAMES),
+    "candidates": OneOf(MappingOf(str), ListOf(str)),
+    "station_type": OneOf(STATION_TYPE, STATION_TYPE_COLUMN),
+    "ignore": ListOf(str),
+}
 
 
 @registry.adapter("generic_csv")
@@ -65,28 +78,28 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
     for need in ("region", "district", "station"):
         if need not in columns:
             raise AdapterError(f"catalog entry for {election}: columns.{need} is required")
-    absent = sorted({src for src in columns.values() if src not in df.columns})
-    if absent:
-        raise AdapterError(f"{source}: column(s) {absent} named in the catalog are not in the file (has {list(df.columns)})")
-    keys = pd.DataFrame({k: df[columns[k]].astype("str").str.strip() for k in ("region", "district", "station")})
-    counts, extras = {}, {}
-    for canon, src in columns.items():
-        if canon in ("region", "district", "station"):
-            continue
-        if canon in COUNT_COLUMNS or canon in DERIVED_COUNT_COLUMNS:
-            counts[canon] = parse_counts(df[src], source=source, column=src, missing=missing, rows=rows)
-        else:
-            extras[canon] = df[src].reset_index(drop=True)
+    count_extras = entry.get("extras") or {}
+    text_extras = entry.get("text_extras") or {}
     cand_spec = entry.get("candidates") or {}
     if isinstance(cand_spec, list):
         cand_spec = {c: c for c in cand_spec}
-    absent = sorted(c for c in cand_spec if c not in df.columns)
-    if absent:
-        raise AdapterError(f"{source}: candidate column(s) {absent} not in the file")
     station_type_spec = entry.get("station_type")
-    used = set(columns.values()) | set(cand_spec) | ({station_type_spec["column"]} if isinstance(station_type_spec, dict) else set())
+    named = {**{f"columns.{k}": v for k, v in columns.items()}, **{f"extras.{k}": v for k, v in count_extras.items()},
+             **{f"text_extras.{k}": v for k, v in text_extras.items()}, **{f"candidates.{k}": k for k in cand_spec}}
+    absent = sorted({src for src in named.values() if src not in df.columns})
+    if absent:
+        raise AdapterError(f"{source}: column(s) {absent} named in the catalog are not in the file (has {list(df.columns)})")
+    used = set(named.values()) | ({station_type_spec["column"]} if isinstance(station_type_spec, dict) else set())
     refuse_unlisted_columns(rows, used, entry.get("ignore", []) or [], election)
-    candidates = {name: parse_counts(df[src], source=source, column=src, missing=missing, rows=rows) for src, name in cand_spec.items()}
+
+    def counts_of(src: str) -> pd.Series:
+        return parse_counts(df[src], source=source, column=src, missing=missing, rows=rows)
+
+    keys = pd.DataFrame({k: df[columns[k]].astype("str").str.strip() for k in ("region", "district", "station")})
+    counts = {canon: counts_of(src) for canon, src in columns.items() if canon in COUNT_COLUMNS or canon in DERIVED_COUNT_COLUMNS}
+    extras = {name: counts_of(src) for name, src in count_extras.items()}
+    extras.update({name: df[src].astype("str").reset_index(drop=True) for name, src in text_extras.items()})
+    candidates = {name: counts_of(src) for src, name in cand_spec.items()}
     station_type = station_type_series(df, station_type_spec, source)
     return canonical_tables(
         election=election,
@@ -98,3 +111,6 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
         source=source,
         missing_token="/".join(t for t in missing if t),
     )
+
+
+adapt.entry_keys = ENTRY_KEYS

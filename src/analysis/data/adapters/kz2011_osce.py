@@ -21,3 +21,4 @@ def adapt(raw_dir: Path, entry: dict, election: str, out_dir: Path) -> dict[str,
 
 
 adapt.embedded = True
+adapt.entry_keys = {}  # the common catalog keys only

@@ -44,6 +44,7 @@ from analysis.data.adapters.reading import (
     source_label,
 )
 from analysis.data.adapters.tables import CanonicalTables, canonical_tables, station_type_series
+from analysis.data.catalog import COUNT_NAMES, KEY_NAMES, READ, STATION_TYPE_COLUMN, ListOf, MappingOf, OneOf
 from analysis.data.schema import COUNT_COLUMNS, DERIVED_COUNT_COLUMNS
 
 MISSING = ("-", "")
@@ -51,6 +52,18 @@ MISSING = ("-", "")
 
 def _headers(spec) -> list[str]:
     return [spec] if isinstance(spec, str) else list(spec)
+
+
+HEADERS = OneOf(str, ListOf(str))  # one header, or several whose counts are summed
+ENTRY_KEYS = {
+    "read": READ,
+    "columns": MappingOf(HEADERS, keys=KEY_NAMES | COUNT_NAMES),
+    "extras": MappingOf(HEADERS, not_like=COUNT_NAMES),
+    "text_extras": MappingOf(str),
+    "candidates": MappingOf(str),
+    "station_type": STATION_TYPE_COLUMN,
+    "ignore": ListOf(str),
+}
 
 
 @registry.adapter("pl_pkw")
@@ -110,3 +123,6 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
         source=source,
         missing_token="-",
     )
+
+
+adapt.entry_keys = ENTRY_KEYS

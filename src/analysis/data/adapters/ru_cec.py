@@ -40,6 +40,7 @@ import pandas as pd
 from analysis.core import registry
 from analysis.data.adapters.reading import AdapterError, SourceRows, parse_counts, read_source_bytes, scan_csv, source_label
 from analysis.data.adapters.tables import CanonicalTables, canonical_tables
+from analysis.data.catalog import COUNT_NAMES, READ, STATION_TYPE, ListOf, MappingOf
 
 REQUIRED = ("registered", "valid", "invalid")
 DEFAULT_CANDIDATE_PATTERN = r"^\d+\.\s*"
@@ -69,6 +70,19 @@ def candidate_label(header: str, candidate_pattern: str, names: dict[str, str]) 
         if re.search(pattern, text, re.IGNORECASE):
             return label
     return re.sub(candidate_pattern, "", re.sub(r"\s+", " ", header).strip()).strip()
+
+
+ENTRY_KEYS = {
+    "read": READ,
+    "keys": {"region": str, "district": str, "station": str},
+    "columns": MappingOf(str, keys=COUNT_NAMES),
+    "extras": MappingOf(str, not_like=COUNT_NAMES),
+    "candidate_pattern": str,
+    "candidate_names": MappingOf(str),
+    "ignore": ListOf(str),
+    "abroad": ListOf(str),
+    "default_station_type": STATION_TYPE,
+}
 
 
 @registry.adapter("ru_cec")
@@ -151,3 +165,6 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
         extras=extras,
         source=source,
     )
+
+
+adapt.entry_keys = ENTRY_KEYS
