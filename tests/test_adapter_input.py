@@ -123,3 +123,58 @@ def test_generic_extras_are_counts_and_text_extras_text(tmp_path):
     entry = {**GENERIC_ENTRY, "extras": {"postal": "Postal"}, "text_extras": {"note": "Note"}}
     st = generic_csv.adapt(path, entry, "g").stations
     assert str(st["postal"].dtype) == "Int64" and st["postal"].tolist() == [12] and st["note"].tolist() == ["a"]
+
+
+# ----------------------------------------------------------------------------- 4. empty rows, empty and near-duplicate keys
+
+
+def test_rows_of_only_delimiters_and_blank_lines_are_not_stations(tmp_path):
+    # Before: ";;;;;;;" became a station with empty keys and all counts missing.
+    path = _generic(tmp_path, "North;N1;1;500;400;10;390;390", ";;;;;;;", "", "North;N1;2;300;200;0;200;200")
+    out = generic_csv.adapt(path, GENERIC_ENTRY, "g")
+    assert out.stations["station"].tolist() == ["1", "2"]
+
+
+def test_empty_key_cell_is_a_flagged_row(tmp_path):
+    path = _generic(tmp_path, "North;;1;500;400;10;390;390", "North;N1;2;300;200;0;200;200")
+    st = generic_csv.adapt(path, GENERIC_ENTRY, "g").stations.set_index("station")
+    assert st.loc["1", "flag"] == "empty key: district" and st.loc["2", "flag"] == ""
+    path = _generic(tmp_path, ";;;500;400;10;390;390")
+    with pytest.raises(AdapterError, match=r"data row 1 \(file line 2\): region, district and station are all empty"):
+        generic_csv.adapt(path, GENERIC_ENTRY, "g")
+
+
+def test_ru_cec_empty_key_cell_is_flagged_not_turned_into_a_float(tmp_path):
+    # An empty uik used to make pyarrow read the column as floats ("12.0") or the key "nan".
+    rows = [[r[0], r[1], str(r[2])] + list(r[3:]) for r in RU_ROWS]  # written as in the source: 12, not 12.0
+    rows[1][2] = None
+    path = tmp_path / "ru.csv"
+    path.write_bytes(_ru_csv(rows))
+    st = ru_cec.adapt(path, _ru_entry(), "ruX").stations
+    assert sorted(st["station"]) == ["", "12", "8001"]
+    assert st.set_index("station").loc["", "flag"] == "empty key: station"
+
+
+@pytest.mark.parametrize(("a", "b"), [("01", "1"), ("r1", "R1"), ("R01", "r1")])
+def test_keys_differing_only_in_zeros_or_case_are_refused(tmp_path, a, b):
+    # Before: "01" and "1" (or "r1" and "R1") became two stations.
+    path = _generic(tmp_path, f"North;N1;{a};500;400;10;390;390", f"North;N1;{b};300;200;0;200;200")
+    with pytest.raises(AdapterError, match=r"differ only in leading zeros or letter case.*key_normalise"):
+        generic_csv.adapt(path, GENERIC_ENTRY, "g")
+    # A per-source rule in the catalog says they are one station: then they are a duplicate.
+    rule = {"strip_leading_zeros": True, "casefold": True}
+    with pytest.raises(AdapterError, match=r"station region='north', district='n1', station='r?1' after key_normalise appears twice, on data row 1 \(file line 2\) and data row 2 \(file line 3\)"):
+        generic_csv.adapt(path, {**GENERIC_ENTRY, "key_normalise": rule}, "g")
+
+
+def test_key_normalise_rule_is_applied_to_stored_keys(tmp_path):
+    path = _generic(tmp_path, "North;N01;007;500;400;10;390;390", "north;N1;8;300;200;0;200;200")
+    entry = {**GENERIC_ENTRY, "key_normalise": {"strip_leading_zeros": True, "casefold": True}}
+    st = generic_csv.adapt(path, entry, "g").stations
+    assert st[["region", "district", "station"]].values.tolist() == [["north", "n1", "7"], ["north", "n1", "8"]]
+
+
+def test_exact_duplicate_station_names_both_rows(tmp_path):
+    path = _generic(tmp_path, "North;N1;1;500;400;10;390;390", "North;N1;2;1;1;0;1;1", "North;N1;1;300;200;0;200;200")
+    with pytest.raises(AdapterError, match=r"station region='North', district='N1', station='1' appears twice, on data row 1 \(file line 2\) and data row 3 \(file line 4\)"):
+        generic_csv.adapt(path, GENERIC_ENTRY, "g")

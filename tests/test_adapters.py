@@ -175,7 +175,8 @@ def test_pl_pkw_bom_semicolons_crlf_and_dash_rows(tmp_path):
     st = out.stations
     assert len(st) == 3  # nothing dropped
     dash = st[st["station"] == "53"].iloc[0]
-    assert dash["flag"] == 'missing: all numeric columns are "-"'
+    # Its voivodeship and TERYT cells are empty too (as for PKW's military contingents abroad).
+    assert dash["flag"] == 'missing: all numeric columns are "-"; empty key: region, district'
     assert pd.isna(dash["registered"]) and dash["station_type"] == "abroad"
     ok = st[st["station"] == "2"].iloc[0]
     # Ballots cast = ballots taken from the box (column 25), not the in-person issued (15).
@@ -245,7 +246,8 @@ def test_pl2020r1_canonical_totals(processed_election):
     assert len(stations) == 27_229
     flagged = stations["flag"] != ""
     assert flagged.sum() == 4
-    assert (stations.loc[flagged, "flag"] == 'missing: all numeric columns are "-"').all()
+    # The 4 military contingents abroad: no numbers, no voivodeship, no TERYT code.
+    assert (stations.loc[flagged, "flag"] == 'missing: all numeric columns are "-"; empty key: region, district').all()
     with_data = stations[~flagged]
     assert len(with_data) == 27_225 and with_data["registered"].notna().all()
     assert stations["registered"].sum() == 30_204_241

@@ -76,6 +76,8 @@ STATION_TYPE = Choice(*STATION_TYPES)
 #: ``station_type:`` as a source column mapped to canonical types.
 STATION_TYPE_COLUMN = {"column": str, "map": MappingOf(STATION_TYPE), "default": STATION_TYPE}
 READ = {"sep": str, "encoding": str}
+#: Per-source rule for station keys (see :mod:`analysis.data.adapters.keys`).
+KEY_NORMALISE = {"strip_leading_zeros": bool, "casefold": bool}
 
 COMMON_KEYS: dict[str, object] = {
     "title": str,

@@ -48,7 +48,17 @@ from analysis.data.adapters.reading import (
     source_label,
 )
 from analysis.data.adapters.tables import CanonicalTables, canonical_tables, station_type_series
-from analysis.data.catalog import COUNT_NAMES, KEY_NAMES, READ, STATION_TYPE, STATION_TYPE_COLUMN, ListOf, MappingOf, OneOf
+from analysis.data.catalog import (
+    COUNT_NAMES,
+    KEY_NAMES,
+    KEY_NORMALISE,
+    READ,
+    STATION_TYPE,
+    STATION_TYPE_COLUMN,
+    ListOf,
+    MappingOf,
+    OneOf,
+)
 from analysis.data.schema import COUNT_COLUMNS, DERIVED_COUNT_COLUMNS
 
 __all__ = ["AdapterError", "CanonicalTables", "adapt", "canonical_tables", "parse_counts"]
@@ -62,6 +72,7 @@ ENTRY_KEYS = {
     "candidates": OneOf(MappingOf(str), ListOf(str)),
     "station_type": OneOf(STATION_TYPE, STATION_TYPE_COLUMN),
     "ignore": ListOf(str),
+    "key_normalise": KEY_NORMALISE,
 }
 
 
@@ -109,6 +120,8 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
         station_type=station_type,
         extras=extras,
         source=source,
+        rows=rows,
+        key_normalise=entry.get("key_normalise"),
         missing_token="/".join(t for t in missing if t),
     )
 

@@ -44,7 +44,16 @@ from analysis.data.adapters.reading import (
     source_label,
 )
 from analysis.data.adapters.tables import CanonicalTables, canonical_tables, station_type_series
-from analysis.data.catalog import COUNT_NAMES, KEY_NAMES, READ, STATION_TYPE_COLUMN, ListOf, MappingOf, OneOf
+from analysis.data.catalog import (
+    COUNT_NAMES,
+    KEY_NAMES,
+    KEY_NORMALISE,
+    READ,
+    STATION_TYPE_COLUMN,
+    ListOf,
+    MappingOf,
+    OneOf,
+)
 from analysis.data.schema import COUNT_COLUMNS, DERIVED_COUNT_COLUMNS
 
 MISSING = ("-", "")
@@ -63,6 +72,7 @@ ENTRY_KEYS = {
     "candidates": MappingOf(str),
     "station_type": STATION_TYPE_COLUMN,
     "ignore": ListOf(str),
+    "key_normalise": KEY_NORMALISE,
 }
 
 
@@ -121,6 +131,8 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
         station_type=station_type,
         extras=extras,
         source=source,
+        rows=rows,
+        key_normalise=entry.get("key_normalise"),
         missing_token="-",
     )
 

@@ -39,16 +39,39 @@ def source_label(path: Path, member: str | None) -> str:
     return f"{Path(path).name}:{member}" if member else str(Path(path).name)
 
 
+BLANK_LINE = "blank line"
+ONLY_DELIMITERS = "only delimiters (no value in any column)"
+
+
+@dataclass(frozen=True)
+class CsvScan:
+    """A CSV file as the csv module reads it, record by record.
+
+    ``data_rows`` / ``file_lines``: for each non-blank data row (the rows a CSV parser
+    returns: parsers skip blank lines), its 1-based number among the data rows and the file
+    line it starts on (a quoted field may span lines). ``only_delimiters`` marks those rows
+    that hold no value at all. ``cells`` are their fields (when kept). ``n_read`` counts every
+    physical data row after the header, blank lines included.
+    """
+
+    header: list[str]
+    cells: list[list[str]] | None
+    data_rows: np.ndarray
+    file_lines: np.ndarray
+    only_delimiters: np.ndarray
+    n_read: int
+
+
 @dataclass(frozen=True)
 class SourceRows:
-    """The data rows of a CSV source and where each one is in the file.
+    """The data rows of a source kept as candidate stations, and where each one is in the file.
 
-    ``frame`` holds the data rows in file order (every cell as text unless an adapter reads
-    typed columns); ``data_rows`` and ``file_lines`` give, for each frame row, its 1-based
-    number among the data rows and the file line it starts on (a quoted field may span
-    lines), so that errors point at the source line. ``n_read`` counts the physical data rows
-    after the header as the csv module reads them, independently of the parser that built
-    ``frame``.
+    ``frame`` holds them in file order (every cell as text unless an adapter reads typed
+    columns); ``data_rows`` / ``file_lines`` locate each frame row in the file, so that errors
+    point at the source line. ``n_read`` is the number of physical data rows after the header
+    (counted by the csv module, independently of the parser that built ``frame``);
+    ``dropped`` says why the others are not in ``frame`` (``{reason: rows}``): blank lines and
+    rows of only delimiters hold no station.
     """
 
     frame: pd.DataFrame
@@ -56,6 +79,26 @@ class SourceRows:
     data_rows: np.ndarray
     file_lines: np.ndarray
     n_read: int
+    dropped: dict[str, int]
+
+    @classmethod
+    def from_scan(cls, frame: pd.DataFrame, scan: CsvScan, source: str) -> SourceRows:
+        """``frame`` holds the scan's non-blank rows (as parsed); rows of only delimiters are dropped."""
+        if len(frame) != len(scan.data_rows):
+            raise AdapterError(
+                f"{source}: the CSV parser returned {len(frame)} data rows where the csv module reads "
+                f"{len(scan.data_rows)} non-blank rows: rows would be lost"
+            )
+        keep = ~scan.only_delimiters
+        dropped = {BLANK_LINE: scan.n_read - len(scan.data_rows), ONLY_DELIMITERS: int(scan.only_delimiters.sum())}
+        return cls(
+            frame=frame[keep].reset_index(drop=True) if not keep.all() else frame,
+            source=source,
+            data_rows=scan.data_rows[keep],
+            file_lines=scan.file_lines[keep],
+            n_read=scan.n_read,
+            dropped={reason: n for reason, n in dropped.items() if n},
+        )
 
     def where(self, pos: int) -> str:
         return f"data row {self.data_rows[pos]} (file line {self.file_lines[pos]})"
@@ -83,35 +126,38 @@ def _records(text: str, sep: str, source: str):
         raise AdapterError(f"{source}: file line {reader.line_num}: cannot read as CSV: {exc}") from None
 
 
-def scan_csv(data: bytes, read: dict, source: str, *, keep_cells: bool = True):
+def scan_csv(data: bytes, read: dict, source: str, *, keep_cells: bool = True) -> CsvScan:
     """Read CSV bytes record by record with the csv module: header, rows, positions, count.
 
-    Every data row must have as many fields as the header: a row with more or fewer (e.g.
-    a trailing delimiter, ``...,400,190,`` under an 8-column header, which pandas would
-    silently read as an index column and shift every value one column left) raises
-    :class:`AdapterError` naming the file, the data row and its file line. Returns
-    ``(header, rows, data_rows, file_lines, n_read)``; ``rows`` is None unless ``keep_cells``.
+    Every non-blank data row must have as many fields as the header: a row with more or
+    fewer (e.g. a trailing delimiter, ``...,400,190,`` under an 8-column header, which pandas
+    would silently read as an index column and shift every value one column left) raises
+    :class:`AdapterError` naming the file, the data row and its file line.
     """
     # A byte-order mark is not part of the first column's name (pandas drops it too).
     text = _decode(data, read.get("encoding", "utf-8-sig"), source).removeprefix("\ufeff")
     sep = read.get("sep", ",")
     header: list[str] | None = None
-    rows: list[list[str]] = []
-    numbers, lines, bad = [], [], []
+    cells: list[list[str]] = []
+    numbers, lines, empty, bad = [], [], [], []
     n_read = 0
     for line, fields in _records(text, sep, source):
         if header is None:
             header = fields
             continue
         n_read += 1
+        if not fields:
+            continue
         if len(fields) != len(header):
             bad.append((n_read, line, fields))
             continue
         numbers.append(n_read)
         lines.append(line)
+        empty.append(all(not f.strip() for f in fields))
         if keep_cells:
-            rows.append(fields)
-    doubled = sorted({h for h in header or [] if header.count(h) > 1})
+            cells.append(fields)
+    header = header or []
+    doubled = sorted({h for h in header if header.count(h) > 1})
     if doubled:
         raise AdapterError(f"{source}: the header names column(s) {doubled} more than once")
     if bad:
@@ -121,14 +167,24 @@ def scan_csv(data: bytes, read: dict, source: str, *, keep_cells: bool = True):
             f"{source}: data row {number} (file line {line}) has {len(fields)} fields but the header has "
             f"{len(header)}{hint}; {len(bad)} such row(s); every value would be read under the wrong column"
         )
-    return header or [], rows if keep_cells else None, np.array(numbers, dtype=np.int64), np.array(lines, dtype=np.int64), n_read
+    return CsvScan(
+        header=header,
+        cells=cells if keep_cells else None,
+        data_rows=np.array(numbers, dtype=np.int64),
+        file_lines=np.array(lines, dtype=np.int64),
+        only_delimiters=np.array(empty, dtype=bool),
+        n_read=n_read,
+    )
 
 
 def read_csv_text(data: bytes, read: dict, source: str) -> SourceRows:
     """Read CSV bytes with every cell as text (numbers are parsed later, strictly)."""
-    header, rows, numbers, lines, n_read = scan_csv(data, read, source)
-    frame = pd.DataFrame(rows, columns=header, dtype="str") if rows else pd.DataFrame({h: pd.Series(dtype="str") for h in header})
-    return SourceRows(frame=frame, source=source, data_rows=numbers, file_lines=lines, n_read=n_read)
+    scan = scan_csv(data, read, source)
+    if scan.cells:
+        frame = pd.DataFrame(scan.cells, columns=scan.header, dtype="str")
+    else:
+        frame = pd.DataFrame({h: pd.Series(dtype="str") for h in scan.header})
+    return SourceRows.from_scan(frame, scan, source)
 
 
 def parse_counts(raw: pd.Series, *, source: str, column: str, missing=("",), rows: SourceRows | None = None) -> pd.Series:

@@ -40,7 +40,7 @@ import pandas as pd
 from analysis.core import registry
 from analysis.data.adapters.reading import AdapterError, SourceRows, parse_counts, read_source_bytes, scan_csv, source_label
 from analysis.data.adapters.tables import CanonicalTables, canonical_tables
-from analysis.data.catalog import COUNT_NAMES, READ, STATION_TYPE, ListOf, MappingOf
+from analysis.data.catalog import COUNT_NAMES, KEY_NORMALISE, READ, STATION_TYPE, ListOf, MappingOf
 
 REQUIRED = ("registered", "valid", "invalid")
 DEFAULT_CANDIDATE_PATTERN = r"^\d+\.\s*"
@@ -80,6 +80,7 @@ ENTRY_KEYS = {
     "candidate_pattern": str,
     "candidate_names": MappingOf(str),
     "ignore": ListOf(str),
+    "key_normalise": KEY_NORMALISE,
     "abroad": ListOf(str),
     "default_station_type": STATION_TYPE,
 }
@@ -93,8 +94,8 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
     data = read_source_bytes(path, member)
     # The csv module checks every row's field count and counts the rows; pyarrow then parses
     # the 95,000 x 29 file into typed columns in a fraction of a second.
-    header, _, data_rows, file_lines, n_read = scan_csv(data, read, source, keep_cells=False)
-    key_cols = match_columns(header, entry["keys"], source)
+    scan = scan_csv(data, read, source, keep_cells=False)
+    key_cols = match_columns(scan.header, entry["keys"], source)
     for name, col in key_cols.items():
         if col is None:
             raise AdapterError(f"{source}: no column matches the {name!r} key pattern {entry['keys'][name]!r}")
@@ -105,9 +106,8 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
         )
     except Exception as exc:  # pyarrow raises its own error types
         raise AdapterError(f"{source}: cannot read as CSV: {exc}") from None
-    if len(df) != len(data_rows):
-        raise AdapterError(f"{source}: the CSV parser returned {len(df)} data rows where the file has {len(data_rows)}")
-    rows = SourceRows(frame=df, source=source, data_rows=data_rows, file_lines=file_lines, n_read=n_read)
+    rows = SourceRows.from_scan(df, scan, source)
+    df = rows.frame
     headers = [str(c) for c in df.columns]
 
     line_cols = match_columns(headers, entry["columns"], source)
@@ -164,6 +164,8 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
         station_type=station_type,
         extras=extras,
         source=source,
+        rows=rows,
+        key_normalise=entry.get("key_normalise"),
     )
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.data.adapters.reading import AdapterError
+from analysis.data.adapters.keys import station_keys
+from analysis.data.adapters.reading import AdapterError, SourceRows
 from analysis.data.schema import COUNT_COLUMNS, KEY, STATION_COLUMNS, STATION_TYPES
 
 ISSUED_LINES = ["ballots_issued_early", "ballots_issued_in_station", "ballots_issued_mobile"]
@@ -65,6 +66,8 @@ def canonical_tables(
     source: str,
     missing_token: str = "",
     rows_read: int | None = None,
+    rows: SourceRows | None = None,
+    key_normalise: dict | None = None,
 ) -> CanonicalTables:
     """Assemble the canonical stations and votes tables from parsed source columns.
 
@@ -76,20 +79,20 @@ def canonical_tables(
     Derived: ``ballots_issued`` = the source's own figure when given, else the sum of the
     issued lines; ``ballots_in_boxes`` likewise from the box lines. ``flag``: rows whose every
     numeric value is missing are flagged ``missing: all numeric columns are "<token>"``, rows
-    with some missing values ``missing: <columns>``. No row is dropped.
+    with some missing values ``missing: <columns>``, rows with an empty key cell
+    ``empty key: <columns>`` (reasons joined by ``"; "``). Keys are normalised and checked by
+    :func:`analysis.data.adapters.keys.station_keys` (rule ``key_normalise`` from the
+    catalog entry). ``rows`` locates each row in the source file for error messages.
     """
     n = len(keys)
     rows_read = n if rows_read is None else rows_read
-    for name in ("region", "district", "station"):
-        if keys[name].isna().any():
-            pos = int(np.flatnonzero(keys[name].isna().to_numpy())[0])
-            raise AdapterError(f"{source}: data row {pos + 1}, key column {name!r} is empty")
+    keys, key_flags = station_keys(keys, rule=key_normalise, source=source, rows=rows)
     stations = pd.DataFrame(
         {
             "election": pd.Series([election] * n, dtype="str"),
-            "region": keys["region"].astype("str").reset_index(drop=True),
-            "district": keys["district"].astype("str").reset_index(drop=True),
-            "station": keys["station"].astype("str").reset_index(drop=True),
+            "region": keys["region"].astype("str"),
+            "district": keys["district"].astype("str"),
+            "station": keys["station"].astype("str"),
             "station_type": station_type.astype("str").reset_index(drop=True),
         }
     )
@@ -118,6 +121,8 @@ def canonical_tables(
         names = np.array(list(numeric))
         for i in np.flatnonzero(partial):  # rare: only rows with holes
             flag[i] = "missing: " + ", ".join(names[na.iloc[i].to_numpy()])
+    for i in np.flatnonzero(key_flags != ""):  # rare
+        flag[i] = f"{flag[i]}; {key_flags[i]}" if flag[i] else key_flags[i]
     stations["flag"] = pd.Series(flag, dtype="str")
     for name, series in (extras or {}).items():
         if name in stations.columns:
