@@ -178,3 +178,41 @@ def test_exact_duplicate_station_names_both_rows(tmp_path):
     path = _generic(tmp_path, "North;N1;1;500;400;10;390;390", "North;N1;2;1;1;0;1;1", "North;N1;1;300;200;0;200;200")
     with pytest.raises(AdapterError, match=r"station region='North', district='N1', station='1' appears twice, on data row 1 \(file line 2\) and data row 3 \(file line 4\)"):
         generic_csv.adapt(path, GENERIC_ENTRY, "g")
+
+
+# ----------------------------------------------------------------------------- 5. row accounting
+
+
+def _accounting(out):
+    return {(r.stage, r.reason): r.rows for r in out.accounting.itertuples()}
+
+
+def test_accounting_counts_physical_rows_and_why_some_are_not_stations(tmp_path):
+    path = _generic(tmp_path, "North;N1;1;500;400;10;390;390", ";;;;;;;", "", "North;N1;2;300;200;0;200;200", ";;;;;;;")
+    acc = _accounting(generic_csv.adapt(path, GENERIC_ENTRY, "g"))
+    assert acc[("read", "")] == 5 and acc[("kept", "")] == 2 and acc[("dropped", "")] == 3
+    assert acc[("dropped", "blank line")] == 1 and acc[("dropped", "only delimiters (no value in any column)")] == 2
+
+
+def test_a_row_lost_by_the_parser_is_an_error(tmp_path, monkeypatch):
+    # Before: "read" was the number of rows the parser returned, so read = kept + dropped held
+    # by construction. Now it is counted from the file; a parser that loses a row is caught.
+    path = tmp_path / "ru.csv"
+    path.write_bytes(_ru_csv(RU_ROWS))
+    read_csv = ru_cec.pd.read_csv
+    monkeypatch.setattr(ru_cec.pd, "read_csv", lambda *a, **k: read_csv(*a, **k).iloc[:-1])
+    with pytest.raises(AdapterError, match=r"ru\.csv: the CSV parser returned 2 data rows where the csv module reads 3 non-blank rows"):
+        ru_cec.adapt(path, _ru_entry(), "ruX")
+
+
+def test_a_row_lost_between_reading_and_the_tables_is_an_error(tmp_path, monkeypatch):
+    path = _generic(tmp_path, "North;N1;1;500;400;10;390;390", "North;N1;2;300;200;0;200;200")
+    read = generic_csv.read_csv_text
+
+    def losing(*args, **kwargs):
+        rows = read(*args, **kwargs)
+        return type(rows)(**{**rows.__dict__, "frame": rows.frame.iloc[:1]})
+
+    monkeypatch.setattr(generic_csv, "read_csv_text", losing)
+    with pytest.raises(AdapterError, match=r"row accounting does not add up: 2 data rows read from the file, 1 kept as stations \+ 0 dropped"):
+        generic_csv.adapt(path, GENERIC_ENTRY, "g")

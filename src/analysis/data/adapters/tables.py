@@ -65,8 +65,7 @@ def canonical_tables(
     extras: dict[str, pd.Series] | None = None,
     source: str,
     missing_token: str = "",
-    rows_read: int | None = None,
-    rows: SourceRows | None = None,
+    rows: SourceRows,
     key_normalise: dict | None = None,
 ) -> CanonicalTables:
     """Assemble the canonical stations and votes tables from parsed source columns.
@@ -82,10 +81,13 @@ def canonical_tables(
     with some missing values ``missing: <columns>``, rows with an empty key cell
     ``empty key: <columns>`` (reasons joined by ``"; "``). Keys are normalised and checked by
     :func:`analysis.data.adapters.keys.station_keys` (rule ``key_normalise`` from the
-    catalog entry). ``rows`` locates each row in the source file for error messages.
+    catalog entry). ``rows`` (what the adapter read: :class:`~analysis.data.adapters.reading.SourceRows`)
+    locates each row in the source file for error messages and gives the row accounting:
+    ``read`` (physical data rows of the file, counted by the csv module) must equal ``kept``
+    (stations) + ``dropped`` (the reasons the reader gave, e.g. blank lines), or the rows
+    were lost somewhere and :class:`AdapterError` says so.
     """
     n = len(keys)
-    rows_read = n if rows_read is None else rows_read
     keys, key_flags = station_keys(keys, rule=key_normalise, source=source, rows=rows)
     stations = pd.DataFrame(
         {
@@ -153,11 +155,14 @@ def canonical_tables(
         votes["votes"] = pd.Series(dtype="Int64")
 
     flagged = stations["flag"][stations["flag"] != ""]
-    acc_rows = [
-        ("read", "", rows_read),
-        ("kept", "", len(stations)),
-        ("dropped", "", rows_read - len(stations)),
-    ]
+    n_dropped = sum(rows.dropped.values())
+    if rows.n_read != len(stations) + n_dropped:
+        raise AdapterError(
+            f"{source}: row accounting does not add up: {rows.n_read} data rows read from the file, "
+            f"{len(stations)} kept as stations + {n_dropped} dropped ({rows.dropped or 'none'}); rows were lost"
+        )
+    acc_rows = [("read", "", rows.n_read), ("kept", "", len(stations)), ("dropped", "", n_dropped)]
+    acc_rows += [("dropped", reason, count) for reason, count in sorted(rows.dropped.items())]
     for reason, count in sorted(flagged.value_counts().items()):
         acc_rows.append(("flagged", reason, int(count)))
     acc_rows.append(("flagged_total", "", int(len(flagged))))
