@@ -216,3 +216,109 @@ def test_a_row_lost_between_reading_and_the_tables_is_an_error(tmp_path, monkeyp
     monkeypatch.setattr(generic_csv, "read_csv_text", losing)
     with pytest.raises(AdapterError, match=r"row accounting does not add up: 2 data rows read from the file, 1 kept as stations \+ 0 dropped"):
         generic_csv.adapt(path, GENERIC_ENTRY, "g")
+
+
+# ----------------------------------------------------------------------------- 6. degenerate files and numbers
+
+
+def test_header_only_file_is_an_error_not_an_empty_election(tmp_path):
+    path = _generic(tmp_path)
+    with pytest.raises(AdapterError, match=r"g\.csv: no stations: the file has a header but no data rows"):
+        generic_csv.adapt(path, GENERIC_ENTRY, "g")
+    path = _generic(tmp_path, ";;;;;;;")
+    with pytest.raises(AdapterError, match=r"no stations: .*1 dropped"):
+        generic_csv.adapt(path, GENERIC_ENTRY, "g")
+    ru = tmp_path / "ru.csv"
+    ru.write_bytes(_ru_csv(RU_ROWS).split(b"\n")[0] + b"\n")
+    with pytest.raises(AdapterError, match=r"ru\.csv: no stations"):
+        ru_cec.adapt(ru, _ru_entry(), "ruX")
+    path, entry = _pl_file(tmp_path)
+    header, _ = _pl_lines(path)
+    _pl_write(path, header, [])
+    with pytest.raises(AdapterError, match=r"pl\.csv: no stations"):
+        pl_pkw.adapt(path, entry, "plX")
+
+
+@pytest.mark.parametrize("adapter", ["generic", "ru", "pl"])
+def test_empty_file_is_a_one_line_error(tmp_path, adapter):
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    run = {
+        "generic": lambda: generic_csv.adapt(path, GENERIC_ENTRY, "g"),
+        "ru": lambda: ru_cec.adapt(path, _ru_entry(), "ruX"),
+        "pl": lambda: pl_pkw.adapt(path, _pl_file(tmp_path)[1], "plX"),
+    }[adapter]
+    with pytest.raises(AdapterError, match=r"^empty\.csv: the file is empty \(no header line\)$"):
+        run()
+
+
+def test_truncated_zip_is_a_one_line_error(tmp_path):
+    import zipfile
+
+    full = tmp_path / "full.zip"
+    with zipfile.ZipFile(full, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("g.csv", "\n".join([GENERIC_HEADER] + ["North;N1;%d;500;400;10;390;390" % i for i in range(1, 2000)]))
+    data = full.read_bytes()
+    middle = len(data) // 3
+    damaged = data[:middle] + bytes(b ^ 0xFF for b in data[middle : middle + 64]) + data[middle + 64 :]
+    for broken in (data[: len(data) // 2], data[:-30], damaged):
+        path = tmp_path / "cut.zip"
+        path.write_bytes(broken)
+        with pytest.raises(AdapterError) as err:
+            generic_csv.adapt(path, {**GENERIC_ENTRY, "member": "g.csv"}, "g")
+        assert "cut.zip: not a readable zip archive" in str(err.value) and "\n" not in str(err.value)
+    with pytest.raises(AdapterError, match=r"full\.zip: is a zip archive; name the CSV file inside it with `member:`"):
+        generic_csv.adapt(full, GENERIC_ENTRY, "g")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("99999999999999999999", r"99999999999999999999 is past the 64-bit integer range"),
+        ("9223372036854775808", r"9223372036854775808 is past the 64-bit integer range"),
+        ("١٢٣", r"'١٢٣' is not a non-negative integer \(non-ASCII digits\)"),
+        ("１２", r"'１２' is not a non-negative integer \(non-ASCII digits\)"),
+    ],
+)
+def test_bad_numbers_name_file_row_and_column(tmp_path, value, message):
+    path = _generic(tmp_path, "North;N1;1;500;400;10;390;390", f"North;N1;2;{value};200;0;200;200")
+    with pytest.raises(AdapterError, match=r"g\.csv: data row 2 \(file line 3\), column 'Voters': " + message):
+        generic_csv.adapt(path, GENERIC_ENTRY, "g")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("99999999999999999999", r"1e\+20 is too large to be a count read exactly"),
+        ("١٢٣", r"'١٢٣' is not a non-negative integer \(non-ASCII digits\)"),
+    ],
+)
+def test_ru_cec_bad_numbers_name_file_row_and_column(tmp_path, value, message):
+    # pyarrow reads a number past int64 as a float (1e20 cast back to int64 wrapped to a negative count).
+    rows = [list(r) for r in RU_ROWS]
+    rows[1][3] = value
+    path = tmp_path / "ru.csv"
+    path.write_bytes(_ru_csv(rows))
+    with pytest.raises(AdapterError, match=r"ru\.csv: data row 2 \(file line 3\), column 'Число избирателей, включенных в списки избирателей': " + message):
+        ru_cec.adapt(path, _ru_entry(), "ruX")
+
+
+def test_cli_prepare_gives_one_line_error_naming_the_file(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from test_datasets import make_root
+
+    import yaml
+
+    root = make_root(tmp_path)
+    (root / "data" / "raw" / "tl2030" / "results.csv").write_bytes(b"")
+    catalog = root / "config" / "datasets.yml"
+    entries = yaml.safe_load(catalog.read_text(encoding="utf-8"))
+    del entries["tl2030"]["sha256"]  # a local file without a checksum: nothing else catches it
+    catalog.write_text(yaml.safe_dump(entries), encoding="utf-8")
+    env = {**os.environ, "ELECTION_FORENSICS_ROOT": str(root)}
+    done = subprocess.run([sys.executable, "-m", "analysis.data.datasets", "prepare", "tl2030"], env=env, capture_output=True, text=True)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == ["tl2030: error: results.csv: the file is empty (no header line)"]

@@ -40,7 +40,8 @@ import pyarrow.parquet as pq
 
 from analysis.core import config, paths, registry
 from analysis.data import catalog as catalog_schema
-from analysis.data.schema import validate_stations, validate_votes
+from analysis.data.adapters.reading import AdapterError
+from analysis.data.schema import TableValidationError, validate_stations, validate_votes
 
 # Every adapter module registers itself (``@registry.adapter``) when imported; one that fails
 # to import is an error here, not a silently missing adapter.
@@ -343,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     except DatasetUnavailable as exc:
         print(f"{args.election}: unavailable: {exc}", file=sys.stderr)
         return 1
-    except (config.ConfigError, DatasetChecksumError) as exc:
+    except (config.ConfigError, DatasetChecksumError, AdapterError, TableValidationError) as exc:
+        # The messages name the file (and row / column): no traceback needed.
         print(f"{args.election}: error: {exc}", file=sys.stderr)
         return 2
     if out is None:

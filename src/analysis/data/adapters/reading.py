@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,23 +23,33 @@ class AdapterError(ValueError):
 
 
 def read_source_bytes(path: Path, member: str | None) -> bytes:
-    """The raw bytes of the data file, or of ``member`` inside a zip archive."""
+    """The raw bytes of the data file, or of ``member`` inside a zip archive (one-line errors naming the file)."""
     path = Path(path)
-    if member is None:
-        return path.read_bytes()
     try:
+        if member is None:
+            data = path.read_bytes()
+            if data.startswith(b"PK\x03\x04"):
+                raise AdapterError(f"{path}: is a zip archive; name the CSV file inside it with `member:` in the catalog entry")
+            return data
         with zipfile.ZipFile(path) as zf:
             return zf.read(member)
     except KeyError:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
         raise AdapterError(f"{path}: archive has no member {member!r} (members: {names})") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise AdapterError(f"{path}: not a readable zip archive (truncated or corrupt?): {exc}") from None
+    except OSError as exc:
+        raise AdapterError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
 
 
 def source_label(path: Path, member: str | None) -> str:
     return f"{Path(path).name}:{member}" if member else str(Path(path).name)
 
 
+INT64_MAX = np.iinfo(np.int64).max
+#: Largest integer up to which every integer is a float64 exactly (2**53).
+FLOAT_EXACT_MAX = 2.0**53
 BLANK_LINE = "blank line"
 ONLY_DELIMITERS = "only delimiters (no value in any column)"
 
@@ -156,7 +167,8 @@ def scan_csv(data: bytes, read: dict, source: str, *, keep_cells: bool = True) -
         empty.append(all(not f.strip() for f in fields))
         if keep_cells:
             cells.append(fields)
-    header = header or []
+    if header is None or not any(h.strip() for h in header):
+        raise AdapterError(f"{source}: the file is empty (no header line)")
     doubled = sorted({h for h in header if header.count(h) > 1})
     if doubled:
         raise AdapterError(f"{source}: the header names column(s) {doubled} more than once")
@@ -199,9 +211,14 @@ def parse_counts(raw: pd.Series, *, source: str, column: str, missing=("",), row
         return rows.where(pos) if rows is not None else f"data row {pos + 1} (file line {pos + 2})"
 
     if pd.api.types.is_integer_dtype(raw.dtype) and not isinstance(raw.dtype, pd.CategoricalDtype):
+        if pd.api.types.is_unsigned_integer_dtype(raw.dtype) and (raw > INT64_MAX).any():
+            pos = int(np.flatnonzero((raw > INT64_MAX).to_numpy())[0])
+            raise AdapterError(f"{source}: {where(pos)}, column {column!r}: {raw.iloc[pos]} is past the 64-bit integer range")
         out = raw.astype("Int64")
     elif pd.api.types.is_float_dtype(raw.dtype):
-        # pyarrow reads an integer column with empty cells as floats: empty -> <NA>, fractions are errors.
+        # pyarrow reads an integer column with empty cells, or with a number past the 64-bit
+        # range, as floats: empty -> <NA>; fractions, and numbers too large for a float to hold
+        # exactly, are errors.
         values = raw.to_numpy(dtype=float, na_value=np.nan)
         fractional = ~np.isnan(values) & (values != np.floor(values))
         if fractional.any():
@@ -209,19 +226,32 @@ def parse_counts(raw: pd.Series, *, source: str, column: str, missing=("",), row
             raise AdapterError(
                 f"{source}: {where(pos)}, column {column!r}: {values[pos]!r} is not a non-negative integer"
             )
+        inexact = ~np.isnan(values) & (np.abs(values) > FLOAT_EXACT_MAX)
+        if inexact.any():
+            pos = int(np.flatnonzero(inexact)[0])
+            raise AdapterError(
+                f"{source}: {where(pos)}, column {column!r}: {values[pos]:.17g} is too large to be a count read exactly"
+            )
         out = pd.Series(pd.array(np.where(np.isnan(values), 0, values).astype("int64"), dtype="Int64"))
         out[np.isnan(values)] = pd.NA
     else:
         text = raw.astype("string").str.strip()
         is_missing = text.isna() | text.isin(list(missing))
-        ok = text.str.fullmatch(r"\d+").fillna(False).astype(bool)
+        # ASCII digits only: int() would also read other scripts' digits ("١٢"), which no source uses for counts.
+        ok = text.str.fullmatch(r"[0-9]+").fillna(False).astype(bool)
         bad = ~(ok | is_missing)
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
+            value = raw.iloc[pos]
+            hint = " (non-ASCII digits)" if isinstance(value, str) and any(c.isdigit() and not c.isascii() for c in value) else ""
             raise AdapterError(
                 f"{source}: {where(pos)}, column {column!r}: "
-                f"{raw.iloc[pos]!r} is not a non-negative integer ({int(bad.sum())} such value(s) in the column)"
+                f"{value!r} is not a non-negative integer{hint} ({int(bad.sum())} such value(s) in the column)"
             )
+        long = ok & (text.str.lstrip("0").str.len() >= len(str(INT64_MAX)))
+        for pos in np.flatnonzero(long.to_numpy()):  # rare: only 19+ digit values
+            if int(text.iloc[pos]) > INT64_MAX:
+                raise AdapterError(f"{source}: {where(pos)}, column {column!r}: {text.iloc[pos]} is past the 64-bit integer range")
         out = pd.to_numeric(text.where(~is_missing), errors="raise").astype("Int64")
     if (out < 0).any():
         pos = int(np.flatnonzero((out < 0).fillna(False).to_numpy())[0])

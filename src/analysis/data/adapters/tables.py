@@ -88,6 +88,9 @@ def canonical_tables(
     were lost somewhere and :class:`AdapterError` says so.
     """
     n = len(keys)
+    if n == 0:
+        dropped = f" ({sum(rows.dropped.values())} dropped: {rows.dropped})" if rows.dropped else ""
+        raise AdapterError(f"{source}: no stations: the file has a header but no data rows{dropped}")
     keys, key_flags = station_keys(keys, rule=key_normalise, source=source, rows=rows)
     stations = pd.DataFrame(
         {
