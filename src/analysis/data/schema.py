@@ -50,6 +50,8 @@ STATIONS_SCHEMA = pa.DataFrameSchema(
         "station_type": text_column(checks=pa.Check.isin(STATION_TYPES), nullable=False),
         **{name: count_column() for name in COUNT_COLUMNS + DERIVED_COUNT_COLUMNS},
         "flag": text_column(nullable=False),
+        # Adapters add it; synthetic tables need not (see analysis.data.adapters.tables.impossible_counts).
+        "impossible_counts": text_column(nullable=False, required=False),
     },
     unique=KEY,
     strict=False,

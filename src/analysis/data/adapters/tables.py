@@ -55,6 +55,36 @@ def _station_sort_order(keys: pd.DataFrame) -> np.ndarray:
     return frame.sort_values(list(frame.columns), kind="mergesort").index.to_numpy()
 
 
+IMPOSSIBLE_COLUMN = "impossible_counts"
+VOTES_GT_REGISTERED = "votes > registered"
+REGISTERED_ZERO_WITH_VOTES = "registered = 0 with votes"
+VALID_INVALID_NE_BOXES = "valid + invalid != ballots in boxes"
+IMPOSSIBLE_REASONS = (VOTES_GT_REGISTERED, REGISTERED_ZERO_WITH_VOTES, VALID_INVALID_NE_BOXES)
+
+
+def impossible_counts(stations: pd.DataFrame) -> pd.Series:
+    """Per station, ``""`` or the protocol counts that cannot all be true (reasons joined by ``"; "``).
+
+    ``votes > registered``: valid + invalid ballots exceed the registered voters (registered
+    > 0); ``registered = 0 with votes``: no registered voter but ballots issued or counted;
+    ``valid + invalid != ballots in boxes``: the ballots counted are not the ballots found in
+    the boxes. A comparison with a missing count is not made. These rows are kept, and their
+    ``flag`` is unchanged: whether to show or exclude them is the analysis' decision.
+    """
+    votes = stations["valid"] + stations["invalid"]
+    registered = stations["registered"]
+    tests = {
+        VOTES_GT_REGISTERED: (registered > 0) & (votes > registered),
+        REGISTERED_ZERO_WITH_VOTES: (registered == 0) & ((votes > 0) | (stations["ballots_issued"] > 0)),
+        VALID_INVALID_NE_BOXES: votes != stations["ballots_in_boxes"],
+    }
+    out = np.full(len(stations), "", dtype=object)
+    for reason, hit in tests.items():
+        for i in np.flatnonzero(hit.fillna(False).to_numpy(dtype=bool)):  # rare
+            out[i] = f"{out[i]}; {reason}" if out[i] else reason
+    return pd.Series(out, index=stations.index, dtype="str")
+
+
 def canonical_tables(
     *,
     election: str,
@@ -81,7 +111,8 @@ def canonical_tables(
     with some missing values ``missing: <columns>``, rows with an empty key cell
     ``empty key: <columns>`` (reasons joined by ``"; "``). Keys are normalised and checked by
     :func:`analysis.data.adapters.keys.station_keys` (rule ``key_normalise`` from the
-    catalog entry). ``rows`` (what the adapter read: :class:`~analysis.data.adapters.reading.SourceRows`)
+    catalog entry). ``impossible_counts`` (after ``flag``) says which protocol counts cannot
+    all be true (:func:`impossible_counts`); such rows keep their ``flag``. ``rows`` (what the adapter read: :class:`~analysis.data.adapters.reading.SourceRows`)
     locates each row in the source file for error messages and gives the row accounting:
     ``read`` (physical data rows of the file, counted by the csv module) must equal ``kept``
     (stations) + ``dropped`` (the reasons the reader gave, e.g. blank lines), or the rows
@@ -129,6 +160,7 @@ def canonical_tables(
     for i in np.flatnonzero(key_flags != ""):  # rare
         flag[i] = f"{flag[i]}; {key_flags[i]}" if flag[i] else key_flags[i]
     stations["flag"] = pd.Series(flag, dtype="str")
+    stations[IMPOSSIBLE_COLUMN] = impossible_counts(stations)
     for name, series in (extras or {}).items():
         if name in stations.columns:
             raise AdapterError(f"{source}: extra column {name!r} clashes with a canonical column")
@@ -169,6 +201,10 @@ def canonical_tables(
     for reason, count in sorted(flagged.value_counts().items()):
         acc_rows.append(("flagged", reason, int(count)))
     acc_rows.append(("flagged_total", "", int(len(flagged))))
+    reasons = stations[IMPOSSIBLE_COLUMN][stations[IMPOSSIBLE_COLUMN] != ""].str.split("; ").explode()
+    for reason in IMPOSSIBLE_REASONS:
+        acc_rows.append(("impossible", reason, int((reasons == reason).sum())))
+    acc_rows.append(("impossible_total", "", int((stations[IMPOSSIBLE_COLUMN] != "").sum())))
     accounting = pd.DataFrame(acc_rows, columns=["stage", "reason", "rows"])
     return CanonicalTables(stations=stations, votes=votes, accounting=accounting)
 
