@@ -31,17 +31,25 @@ def _strip_leading_zeros(values: pd.Series) -> pd.Series:
     return values.str.replace(r"(?<![0-9])0+(?=[0-9])", "", regex=True)
 
 
+def _per_value(values: pd.Series, transform) -> pd.Series:
+    """``transform`` applied to each distinct value once (a key column repeats few values)."""
+    codes, uniques = pd.factorize(values)
+    done = transform(pd.Series(uniques, dtype="str")).to_numpy(dtype=object)
+    return pd.Series(done[codes], dtype="str")
+
+
 def normalise_keys(keys: pd.DataFrame, rule: dict | None = None) -> pd.DataFrame:
     """Key cells as text, stripped (missing -> ``""``), then normalised by ``rule`` (see the module docstring)."""
     rule = rule or {}
     out = {}
     for name in KEY_COLUMNS:
-        values = keys[name].astype("str").fillna("").str.strip()
+        values = keys[name].astype("str").fillna("").reset_index(drop=True)
+        values = _per_value(values, lambda v: v.str.strip())
         if rule.get("strip_leading_zeros"):
-            values = _strip_leading_zeros(values)
+            values = _per_value(values, _strip_leading_zeros)
         if rule.get("casefold"):
-            values = values.str.casefold()
-        out[name] = values.reset_index(drop=True)
+            values = _per_value(values, lambda v: v.str.casefold())
+        out[name] = values
     return pd.DataFrame(out)
 
 
@@ -82,7 +90,7 @@ def station_keys(
             f"{source}: station {_describe(keys, a)}{after} appears twice, on {where(a)} and {where(b)} "
             f"({int(twice.sum())} rows share a key with another)"
         )
-    loose = pd.DataFrame({name: _strip_leading_zeros(keys[name]).str.casefold() for name in KEY_COLUMNS})
+    loose = pd.DataFrame({name: _per_value(keys[name], lambda v: _strip_leading_zeros(v).str.casefold()) for name in KEY_COLUMNS})
     near = loose.duplicated(keep=False)
     if near.any():
         a, b = _first_pair(loose, near)
