@@ -175,7 +175,8 @@ def test_pl_pkw_bom_semicolons_crlf_and_dash_rows(tmp_path):
     st = out.stations
     assert len(st) == 3  # nothing dropped
     dash = st[st["station"] == "53"].iloc[0]
-    assert dash["flag"] == 'missing: all numeric columns are "-"'
+    # Its voivodeship and TERYT cells are empty too (as for PKW's military contingents abroad).
+    assert dash["flag"] == 'missing: all numeric columns are "-"; empty key: region, district'
     assert pd.isna(dash["registered"]) and dash["station_type"] == "abroad"
     ok = st[st["station"] == "2"].iloc[0]
     # Ballots cast = ballots taken from the box (column 25), not the in-person issued (15).
@@ -245,7 +246,8 @@ def test_pl2020r1_canonical_totals(processed_election):
     assert len(stations) == 27_229
     flagged = stations["flag"] != ""
     assert flagged.sum() == 4
-    assert (stations.loc[flagged, "flag"] == 'missing: all numeric columns are "-"').all()
+    # The 4 military contingents abroad: no numbers, no voivodeship, no TERYT code.
+    assert (stations.loc[flagged, "flag"] == 'missing: all numeric columns are "-"; empty key: region, district').all()
     with_data = stations[~flagged]
     assert len(with_data) == 27_225 and with_data["registered"].notna().all()
     assert stations["registered"].sum() == 30_204_241
@@ -267,3 +269,48 @@ def test_ru_cec_empty_cell_is_missing_and_flagged(tmp_path):
     path.write_bytes(_ru_csv(rows))
     with pytest.raises(AdapterError, match="data row 1 .*утраченных"):
         ru_cec.adapt(path, _ru_entry(), "ruX")
+
+
+# ----------------------------------------------------------------------------- impossible counts (issue 13, item 7)
+
+
+def test_impossible_counts_are_flagged_on_the_station_row(tmp_path):
+    # Before: such rows passed unmarked; only notebook 02 counted them. Each row below breaks
+    # one protocol identity that holds for any real count (null: none of them can be true).
+    path = tmp_path / "g.csv"
+    path.write_text(
+        "Reg;Dist;No;Voters;Issued;Box;Bad;Good;A\n"
+        "N;N1;1;100;80;80;2;78;78\n"      # consistent
+        "N;N1;2;100;120;120;10;110;110\n"  # 120 votes, 100 registered
+        "N;N1;3;0;5;5;0;5;5\n"             # nobody registered, 5 votes
+        "N;N1;4;100;80;79;2;78;78\n"       # 80 counted, 79 in the boxes
+        "N;N1;5;100;-;-;-;-;-\n",          # missing: no comparison made
+        encoding="utf-8",
+    )
+    entry = {
+        "id": "g", "read": {"sep": ";"}, "station_type": "ordinary", "candidates": {"A": "A"},
+        "columns": {"region": "Reg", "district": "Dist", "station": "No", "registered": "Voters",
+                    "ballots_issued": "Issued", "ballots_in_boxes": "Box", "invalid": "Bad", "valid": "Good"},
+    }
+    out = generic_csv.adapt(path, entry, "g")
+    st = out.stations.set_index("station")
+    assert st["impossible_counts"].to_dict() == {
+        "1": "", "2": "votes > registered", "3": "registered = 0 with votes",
+        "4": "valid + invalid != ballots in boxes", "5": "",
+    }
+    assert (st["flag"] == ["", "", "", "", st.loc["5", "flag"]]).all() and st.loc["5", "flag"].startswith("missing:")
+    acc = {(r.stage, r.reason): r.rows for r in out.accounting.itertuples()}
+    assert acc[("impossible", "votes > registered")] == 1 and acc[("impossible_total", "")] == 3
+    assert list(out.stations.columns).index("impossible_counts") == list(out.stations.columns).index("flag") + 1
+
+
+@pytest.mark.dataset
+def test_impossible_counts_in_the_real_elections(processed_election):
+    ru, _ = processed_election("ru2011")
+    assert (ru["impossible_counts"] == "").all()
+    pl, _ = processed_election("pl2020r1")
+    flagged = pl[pl["impossible_counts"] != ""]
+    # One resort station: 2,196 registered, 1,324 voting by certificate, 2,200 ballots counted.
+    assert flagged[["region", "district", "station", "impossible_counts"]].values.tolist() == [
+        ["zachodniopomorskie", "320905", "5", "votes > registered"]
+    ]

@@ -240,3 +240,40 @@ def test_pl2020r1_prepare_is_byte_identical_on_rerun(tmp_path, mirror):
     assert {p.name: p.read_bytes() for p in sorted(out.iterdir())} == first
     acc = pd.read_csv(out / "row_accounting.csv", keep_default_na=False)
     assert acc.query("stage == 'flagged'")["rows"].tolist() == [4]
+
+
+# ----------------------------------------------------------------------------- adapter registry
+
+
+def test_adapters_are_found_in_the_registry():
+    from analysis.core import registry
+    from analysis.data.adapters import generic_csv, kz2011_osce, pl_pkw, ru_cec
+
+    assert registry.ADAPTERS["ru_cec"] is ru_cec.adapt
+    assert registry.ADAPTERS["pl_pkw"] is pl_pkw.adapt
+    assert registry.ADAPTERS["generic_csv"] is generic_csv.adapt
+    assert registry.ADAPTERS["kz2011_osce"] is kz2011_osce.adapt
+    assert datasets.EMBEDDED_ADAPTERS == {"kz2011_osce"}
+    for entry in datasets.load_catalog().values():
+        assert entry["adapter"] in registry.ADAPTERS
+
+
+def test_unknown_adapter_in_catalog_is_an_error_listing_the_known_ones(tmp_path):
+    root = make_root(tmp_path)
+    cat = yaml.safe_load((root / "config" / "datasets.yml").read_text(encoding="utf-8"))
+    cat["tl2030"]["adapter"] = "generic_cvs"
+    (root / "config" / "datasets.yml").write_text(yaml.safe_dump(cat), encoding="utf-8")
+    with pytest.raises(config.ConfigError, match=r"'generic_cvs'.*generic_csv, kz2011_osce, pl_pkw, ru_cec"):
+        datasets.load_catalog(root)
+
+
+def test_adapter_module_that_fails_to_import_is_an_error(tmp_path):
+    # A copy of the package with one broken adapter module: importing datasets must fail and
+    # name the module, not carry on without that adapter.
+    src = tmp_path / "src"
+    shutil.copytree(Path(datasets.__file__).parents[2], src, ignore=shutil.ignore_patterns("__pycache__"))
+    (src / "analysis" / "data" / "adapters" / "broken_adapter.py").write_text("import no_such_module_xyz\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    done = subprocess.run([sys.executable, "-c", "import analysis.data.datasets"], env=env, capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "analysis.data.adapters.broken_adapter failed to import" in done.stderr and "no_such_module_xyz" in done.stderr

@@ -317,16 +317,17 @@ def test_schema_failure_names_table_row_and_column(built):
     votes = kz2011.load_processed("votes_by_region", built)
     votes.loc[5, "votes"] = -3
     votes.loc[7, "region"] = "Atlantis"
-    with pytest.raises(kz2011.SchemaValidationError) as info:
+    with pytest.raises(kz2011.TableValidationError) as info:
         kz2011.validate("votes_by_region", votes)
     msg = str(info.value)
-    assert "table votes_by_region: row 5" in msg and "column votes" in msg
-    assert "row 7" in msg and "column region" in msg and "Atlantis" in msg
+    assert msg.startswith("table votes_by_region: 2 schema failure(s)")
+    assert "row 5 (file line 7; region=" in msg and "column 'votes'" in msg and "-3" in msg
+    assert "row 7 (file line 9; region='Atlantis'" in msg and "column 'region'" in msg
 
 
 def test_schema_rejects_duplicate_military_pec(built):
     mil = kz2011.load_processed("military_pecs", built)
-    with pytest.raises(kz2011.SchemaValidationError, match="military_pecs"):
+    with pytest.raises(kz2011.TableValidationError, match="table military_pecs"):
         kz2011.validate("military_pecs", pd.concat([mil, mil.iloc[:1]], ignore_index=True))
 
 

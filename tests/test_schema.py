@@ -49,7 +49,7 @@ def test_negative_count_names_table_row_and_column():
     with pytest.raises(schema.TableValidationError) as err:
         schema.validate_stations(df, source="demo.csv")
     msg = str(err.value)
-    assert "stations table (demo.csv)" in msg
+    assert msg.startswith("table stations (demo.csv): 1 schema failure(s)")
     assert "row 1" in msg and "station='2'" in msg
     assert "'registered'" in msg and "-5" in msg
 
@@ -83,7 +83,7 @@ def test_missing_canonical_column_named():
 def test_votes_schema_rejects_duplicates_and_unknown_columns():
     v = _votes()
     v.loc[1, "candidate"] = "A"
-    with pytest.raises(schema.TableValidationError, match="votes table"):
+    with pytest.raises(schema.TableValidationError, match="table votes"):
         schema.validate_votes(v)
     v = _votes()
     v["share"] = 0.5

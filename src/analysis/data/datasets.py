@@ -1,6 +1,10 @@
 """Dataset catalog, download / mirror, preparation of the canonical tables, loading.
 
 * ``config/datasets.yml`` catalogues each dataset (pinned URL, sha256, adapter, column map).
+* Adapters are the modules of :mod:`analysis.data.adapters`, each registering its
+  ``adapt`` with ``@analysis.core.registry.adapter("<name>")``; a catalog entry's ``adapter:``
+  names one. Embedded adapters (``adapt.embedded = True``, e.g. ``kz2011_osce``) read data kept
+  in the repository and write their own tables.
 * :func:`fetch` finds a dataset's file: a local ``path:`` from the catalog, else the mirror
   folder ``$ELECTION_DATA_MIRROR`` (read in place), else the pooch cache in
   ``data/raw/external/``, else a pooch download into it. The sha256 is verified wherever the
@@ -25,23 +29,28 @@ tests can work in a temporary tree; by default :mod:`analysis.core.paths` decide
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from analysis.core import config, paths
-from analysis.data.schema import KEY, validate_stations, validate_votes
+from analysis.core import config, paths, registry
+from analysis.data import catalog as catalog_schema
+from analysis.data.adapters.reading import AdapterError
+from analysis.data.schema import TableValidationError, validate_stations, validate_votes
+
+# Every adapter module registers itself (``@registry.adapter``) when imported; one that fails
+# to import is an error here, not a silently missing adapter.
+registry.discover("analysis.data.adapters")
+#: Adapters whose data are in the repository (``adapter.embedded``): nothing to fetch, and
+#: they write their own processed tables instead of returning canonical ones.
+EMBEDDED_ADAPTERS = frozenset(name for name, fn in registry.ADAPTERS.items() if getattr(fn, "embedded", False))
 
 MIRROR_ENV = "ELECTION_DATA_MIRROR"
-ADAPTERS = {"ru_cec", "pl_pkw", "generic_csv"}
-EMBEDDED_ADAPTERS = {"kz2011_osce"}
 UNAVAILABLE = "UNAVAILABLE.txt"
 PREPARED_FILES = ("stations.parquet", "votes.parquet", "row_accounting.csv")
 DOWNLOAD_TIMEOUT_S = 30
@@ -92,11 +101,17 @@ def load_catalog(root: Path | None = None) -> dict[str, dict]:
         if not isinstance(entry, dict):
             raise config.ConfigError(f"{path}: entry {dataset_id!r} is not a mapping")
         adapter = entry.get("adapter")
-        if adapter not in ADAPTERS | EMBEDDED_ADAPTERS:
+        if adapter not in registry.ADAPTERS:
             raise config.ConfigError(
-                f"{path}: entry {dataset_id!r}: adapter {adapter!r} is not one of {sorted(ADAPTERS | EMBEDDED_ADAPTERS)}"
+                f"{path}: entry {dataset_id!r}: adapter {adapter!r} is not one of the registered adapters "
+                f"({', '.join(sorted(registry.ADAPTERS))})"
             )
-        if adapter in ADAPTERS and not (entry.get("path") or (entry.get("file") and entry.get("sha256"))):
+        catalog_schema.check_entry(dataset_id, entry, path, getattr(registry.ADAPTERS[adapter], "entry_keys", {}))
+        if bool(entry.get("embedded", False)) != (adapter in EMBEDDED_ADAPTERS):
+            raise config.ConfigError(
+                f"{path}: entry {dataset_id!r}: `embedded: {entry.get('embedded', False)}` contradicts adapter {adapter!r}"
+            )
+        if adapter not in EMBEDDED_ADAPTERS and not (entry.get("path") or (entry.get("file") and entry.get("sha256"))):
             raise config.ConfigError(f"{path}: entry {dataset_id!r}: needs `path:` or `file:` + `sha256:`")
         out[dataset_id] = {**entry, "id": dataset_id}
     return out
@@ -220,21 +235,15 @@ def _write_parquet(df: pd.DataFrame, path: Path) -> None:
 
 
 def _prepare_embedded(election: str, entry: dict, out_dir: Path, r: Roots) -> Path:
-    try:
-        kz = importlib.import_module("analysis.data.kz2011")
-    except ModuleNotFoundError as exc:
-        if exc.name != "analysis.data.kz2011":
-            raise
-        raise DatasetUnavailable(f"dataset {entry['id']}: module analysis.data.kz2011 is not installed yet") from None
     out_dir.mkdir(parents=True, exist_ok=True)
-    kz.build_processed(r.raw / election if (r.raw / election).exists() else r.raw / entry["id"], out_dir)
+    raw_dir = r.raw / election if (r.raw / election).exists() else r.raw / entry["id"]
+    registry.ADAPTERS[entry["adapter"]](raw_dir, entry, election, out_dir)
     return out_dir
 
 
 def canonicalize(election: str, path: Path, entry: dict):
     """Run the entry's adapter on a file: ``CanonicalTables`` (validated against the schemas)."""
-    adapter = importlib.import_module(f"analysis.data.adapters.{entry['adapter']}")
-    tables = adapter.adapt(Path(path), entry, election)
+    tables = registry.ADAPTERS[entry["adapter"]](Path(path), entry, election)
     source = f"{Path(path).name} ({entry['id']}, adapter {entry['adapter']})"
     validate_stations(tables.stations, source)
     validate_votes(tables.votes, source)
@@ -335,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     except DatasetUnavailable as exc:
         print(f"{args.election}: unavailable: {exc}", file=sys.stderr)
         return 1
-    except (config.ConfigError, DatasetChecksumError) as exc:
+    except (config.ConfigError, DatasetChecksumError, AdapterError, TableValidationError) as exc:
+        # The messages name the file (and row / column): no traceback needed.
         print(f"{args.election}: error: {exc}", file=sys.stderr)
         return 2
     if out is None:

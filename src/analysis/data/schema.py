@@ -27,23 +27,31 @@ _MAX_REPORTED = 5
 
 
 class TableValidationError(ValueError):
-    """A canonical table breaks its schema; the message names table, row and column."""
+    """A table breaks its schema; the message names table, row and column of each failure."""
 
 
-def _count(nullable: bool = True) -> pa.Column:
+def count_column(*, nullable: bool = True) -> pa.Column:
+    """A count: nullable ``Int64`` (a line the source lacks is ``<NA>``, never 0), non-negative."""
     return pa.Column("Int64", checks=pa.Check.ge(0), nullable=nullable, coerce=False)
 
 
+def text_column(**kwargs) -> pa.Column:
+    """A text column (``kwargs`` go to ``pandera.Column``: ``checks``, ``nullable``)."""
+    return pa.Column(str, **kwargs)
+
+
 def _key_columns() -> dict[str, pa.Column]:
-    return {name: pa.Column(str, nullable=False) for name in KEY}
+    return {name: text_column(nullable=False) for name in KEY}
 
 
 STATIONS_SCHEMA = pa.DataFrameSchema(
     {
         **_key_columns(),
-        "station_type": pa.Column(str, checks=pa.Check.isin(STATION_TYPES), nullable=False),
-        **{name: _count() for name in COUNT_COLUMNS + DERIVED_COUNT_COLUMNS},
-        "flag": pa.Column(str, nullable=False),
+        "station_type": text_column(checks=pa.Check.isin(STATION_TYPES), nullable=False),
+        **{name: count_column() for name in COUNT_COLUMNS + DERIVED_COUNT_COLUMNS},
+        "flag": text_column(nullable=False),
+        # Adapters add it; synthetic tables need not (see analysis.data.adapters.tables.impossible_counts).
+        "impossible_counts": text_column(nullable=False, required=False),
     },
     unique=KEY,
     strict=False,
@@ -54,8 +62,8 @@ STATIONS_SCHEMA = pa.DataFrameSchema(
 VOTES_SCHEMA = pa.DataFrameSchema(
     {
         **_key_columns(),
-        "candidate": pa.Column(str, nullable=False, checks=pa.Check.str_length(min_value=1)),
-        "votes": _count(),
+        "candidate": text_column(nullable=False, checks=pa.Check.str_length(min_value=1)),
+        "votes": count_column(),
     },
     unique=KEY + ["candidate"],
     strict=True,
@@ -63,32 +71,53 @@ VOTES_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def _describe_failures(exc: pa.errors.SchemaErrors, df: pd.DataFrame, table: str, source: str | None) -> str:
+def _row_label(df: pd.DataFrame, index, key: list[str], line_offset: int | None) -> str:
+    pos = df.index.get_loc(index)
+    parts = [f"file line {pos + line_offset}"] if line_offset is not None else []
+    values = ", ".join(f"{k}={df.at[index, k]!r}" for k in key if k in df.columns)
+    parts += [values] if values else []
+    return f"row {pos}" + (f" ({'; '.join(parts)})" if parts else "")
+
+
+def _describe_failures(
+    exc: pa.errors.SchemaErrors, df: pd.DataFrame, table: str, source: str | None, key: list[str], line_offset: int | None
+) -> str:
     cases = exc.failure_cases
-    where = f"{table} table" + (f" ({source})" if source else "")
-    lines = [f"{where}: {len(cases)} schema failure(s)"]
+    lines = [f"table {table}" + (f" ({source})" if source else "") + f": {len(cases)} schema failure(s)"]
     for _, case in cases.head(_MAX_REPORTED).iterrows():
         column = case.get("column")
         index = case.get("index")
-        check = case.get("check")
-        value = case.get("failure_case")
         if index is not None and not pd.isna(index) and index in df.index:
-            pos = df.index.get_loc(index)
-            key = ", ".join(f"{k}={df.at[index, k]!r}" for k in KEY if k in df.columns)
-            row = f"row {pos}" + (f" ({key})" if key else "")
+            row = _row_label(df, index, key, line_offset)
         else:
-            row = "whole column" if column is not None else "table"
-        lines.append(f"  {row}, column {column!r}: check {check} failed (value {value!r})")
+            row = "whole column" if column is not None else "table-level check"
+        lines.append(f"  {row}, column {column!r}: check {case.get('check')} failed (value {case.get('failure_case')!r})")
     if len(cases) > _MAX_REPORTED:
         lines.append(f"  … and {len(cases) - _MAX_REPORTED} more")
     return "\n".join(lines)
 
 
-def _validate(schema: pa.DataFrameSchema, df: pd.DataFrame, table: str, source: str | None) -> pd.DataFrame:
+def validate_table(
+    schema: pa.DataFrameSchema,
+    df: pd.DataFrame,
+    *,
+    source: str | None = None,
+    key: list[str] | None = None,
+    line_offset: int | None = None,
+) -> pd.DataFrame:
+    """Validate ``df`` against ``schema`` (all failures collected), or raise :class:`TableValidationError`.
+
+    The message names the table (``schema.name``) and ``source``, then for each failure (the
+    first few) the row — its position, its file line (position + ``line_offset``, e.g. 2 for
+    a CSV with one header line) and its ``key`` values (default: the schema's unique
+    columns) — the column, the check and the value.
+    """
     try:
         return schema.validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        raise TableValidationError(_describe_failures(exc, df, table, source)) from None
+        unique = schema.unique if isinstance(schema.unique, list) else [schema.unique] if schema.unique else []
+        message = _describe_failures(exc, df, schema.name, source, key if key is not None else unique, line_offset)
+        raise TableValidationError(message) from None
 
 
 def validate_stations(df: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
@@ -96,9 +125,9 @@ def validate_stations(df: pd.DataFrame, source: str | None = None) -> pd.DataFra
     missing = [c for c in STATION_COLUMNS if c not in df.columns]
     if missing:
         raise TableValidationError(f"stations table ({source or 'unknown source'}): missing column(s) {missing}")
-    return _validate(STATIONS_SCHEMA, df, "stations", source)
+    return validate_table(STATIONS_SCHEMA, df, source=source)
 
 
 def validate_votes(df: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
     """Validate a canonical long votes table."""
-    return _validate(VOTES_SCHEMA, df, "votes", source)
+    return validate_table(VOTES_SCHEMA, df, source=source)

@@ -18,6 +18,9 @@ that are summed). Decisions:
   ballots in the box, as on a Russian protocol. The three source figures are kept as extras.
 * **Missing rows.** Rows whose numeric cells are all ``-`` (4 military contingents abroad in
   2020) are kept with ``<NA>`` counts and flagged ``missing: all numeric columns are "-"``.
+* **Every column is accounted for**: named in ``columns``, ``extras``, ``text_extras``,
+  ``candidates``, the station-type column, or listed under ``ignore:``; any other column
+  (e.g. a candidate missing from ``candidates``) is an error, never silently dropped.
 * **Station type** from ``Typ obwodu`` (catalog ``station_type.map``); the Polish value is kept
   in ``station_type_source``.
 * **Key**: region = voivodeship, district = municipality TERYT code, station = district number.
@@ -31,17 +34,27 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.data.schema import COUNT_COLUMNS, DERIVED_COUNT_COLUMNS
-from analysis.data.adapters.generic_csv import (
+from analysis.core import registry
+from analysis.data.adapters.reading import (
     AdapterError,
-    CanonicalTables,
-    _station_type_series,
-    canonical_tables,
     parse_counts,
     read_csv_text,
     read_source_bytes,
+    refuse_unlisted_columns,
     source_label,
 )
+from analysis.data.adapters.tables import CanonicalTables, canonical_tables, station_type_series
+from analysis.data.catalog import (
+    COUNT_NAMES,
+    KEY_NAMES,
+    KEY_NORMALISE,
+    READ,
+    STATION_TYPE_COLUMN,
+    ListOf,
+    MappingOf,
+    OneOf,
+)
+from analysis.data.schema import COUNT_COLUMNS, DERIVED_COUNT_COLUMNS
 
 MISSING = ("-", "")
 
@@ -50,11 +63,26 @@ def _headers(spec) -> list[str]:
     return [spec] if isinstance(spec, str) else list(spec)
 
 
+HEADERS = OneOf(str, ListOf(str))  # one header, or several whose counts are summed
+ENTRY_KEYS = {
+    "read": READ,
+    "columns": MappingOf(HEADERS, keys=KEY_NAMES | COUNT_NAMES),
+    "extras": MappingOf(HEADERS, not_like=COUNT_NAMES),
+    "text_extras": MappingOf(str),
+    "candidates": MappingOf(str),
+    "station_type": STATION_TYPE_COLUMN,
+    "ignore": ListOf(str),
+    "key_normalise": KEY_NORMALISE,
+}
+
+
+@registry.adapter("pl_pkw")
 def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
     member = entry.get("member")
     source = source_label(path, member)
     read = {"sep": ";", "encoding": "utf-8-sig", **(entry.get("read", {}) or {})}
-    df = read_csv_text(read_source_bytes(path, member), read, source)
+    rows = read_csv_text(read_source_bytes(path, member), read, source)
+    df = rows.frame
     columns = entry["columns"]
     text_extras = entry.get("text_extras", {}) or {}
     count_extras = entry.get("extras", {}) or {}
@@ -64,6 +92,10 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
     if absent:
         raise AdapterError(f"{source}: column(s) {absent} named in the catalog entry for {election} are not in the file")
 
+    station_type_spec = entry.get("station_type")
+    station_type_column = [station_type_spec["column"]] if isinstance(station_type_spec, dict) else []
+    refuse_unlisted_columns(rows, set(named) | set(station_type_column), entry.get("ignore", []) or [], election)
+
     keys = pd.DataFrame({k: df[columns[k]].astype("str").str.strip() for k in ("region", "district", "station")})
 
     parsed: dict[str, pd.Series] = {}
@@ -72,7 +104,7 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
         total = None
         for h in _headers(spec):
             if h not in parsed:
-                parsed[h] = parse_counts(df[h], source=source, column=h, missing=MISSING)
+                parsed[h] = parse_counts(df[h], source=source, column=h, missing=MISSING, rows=rows)
             total = parsed[h] if total is None else total + parsed[h]
         return total
 
@@ -87,10 +119,10 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
     extras = {name: counts_of(spec) for name, spec in count_extras.items()}
     extras.update({name: df[h].astype("str").reset_index(drop=True) for name, h in text_extras.items()})
     candidates = {
-        name: parse_counts(df[h], source=source, column=h, missing=MISSING)
+        name: parse_counts(df[h], source=source, column=h, missing=MISSING, rows=rows)
         for h, name in (entry.get("candidates", {}) or {}).items()
     }
-    station_type = _station_type_series(df, entry.get("station_type"), source)
+    station_type = station_type_series(df, station_type_spec, source)
     return canonical_tables(
         election=election,
         keys=keys,
@@ -99,5 +131,10 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
         station_type=station_type,
         extras=extras,
         source=source,
+        rows=rows,
+        key_normalise=entry.get("key_normalise"),
         missing_token="-",
     )
+
+
+adapt.entry_keys = ENTRY_KEYS

@@ -37,14 +37,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.data.adapters.generic_csv import (
-    AdapterError,
-    CanonicalTables,
-    canonical_tables,
-    parse_counts,
-    read_source_bytes,
-    source_label,
-)
+from analysis.core import registry
+from analysis.data.adapters.reading import AdapterError, SourceRows, parse_counts, read_source_bytes, scan_csv, source_label
+from analysis.data.adapters.tables import CanonicalTables, canonical_tables
+from analysis.data.catalog import COUNT_NAMES, KEY_NORMALISE, READ, STATION_TYPE, ListOf, MappingOf
 
 REQUIRED = ("registered", "valid", "invalid")
 DEFAULT_CANDIDATE_PATTERN = r"^\d+\.\s*"
@@ -76,24 +72,46 @@ def candidate_label(header: str, candidate_pattern: str, names: dict[str, str]) 
     return re.sub(candidate_pattern, "", re.sub(r"\s+", " ", header).strip()).strip()
 
 
+ENTRY_KEYS = {
+    "read": READ,
+    "keys": {"region": str, "district": str, "station": str},
+    "columns": MappingOf(str, keys=COUNT_NAMES),
+    "extras": MappingOf(str, not_like=COUNT_NAMES),
+    "candidate_pattern": str,
+    "candidate_names": MappingOf(str),
+    "ignore": ListOf(str),
+    "key_normalise": KEY_NORMALISE,
+    "abroad": ListOf(str),
+    "default_station_type": STATION_TYPE,
+}
+
+
+@registry.adapter("ru_cec")
 def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
     member = entry.get("member")
     source = source_label(path, member)
-    read = entry.get("read", {}) or {}
+    read = {"sep": ",", "encoding": "utf-8", **(entry.get("read", {}) or {})}
     data = read_source_bytes(path, member)
-    try:
-        # pyarrow parses the 95,000 x 29 file in a fraction of a second.
-        df = pd.read_csv(io.BytesIO(data), sep=read.get("sep", ","), encoding=read.get("encoding", "utf-8"), engine="pyarrow")
-    except Exception as exc:  # pyarrow raises its own error types
-        raise AdapterError(f"{source}: cannot read as CSV: {exc}") from None
-    headers = [str(c) for c in df.columns]
-
-    key_cols = match_columns(headers, entry["keys"], source)
-    line_cols = match_columns(headers, entry["columns"], source)
-    extra_cols = match_columns(headers, entry.get("extras", {}) or {}, source)
+    # The csv module checks every row's field count and counts the rows; pyarrow then parses
+    # the 95,000 x 29 file into typed columns in a fraction of a second.
+    scan = scan_csv(data, read, source, keep_cells=False)
+    key_cols = match_columns(scan.header, entry["keys"], source)
     for name, col in key_cols.items():
         if col is None:
             raise AdapterError(f"{source}: no column matches the {name!r} key pattern {entry['keys'][name]!r}")
+    try:
+        # Keys stay text: a station number is a label, and one empty cell would turn a numeric column into floats.
+        df = pd.read_csv(
+            io.BytesIO(data), sep=read["sep"], encoding=read["encoding"], engine="pyarrow", dtype={c: "str" for c in key_cols.values()}
+        )
+    except Exception as exc:  # pyarrow raises its own error types
+        raise AdapterError(f"{source}: cannot read as CSV: {exc}") from None
+    rows = SourceRows.from_scan(df, scan, source)
+    df = rows.frame
+    headers = [str(c) for c in df.columns]
+
+    line_cols = match_columns(headers, entry["columns"], source)
+    extra_cols = match_columns(headers, entry.get("extras", {}) or {}, source)
     for name in REQUIRED:
         if line_cols.get(name) is None:
             raise AdapterError(
@@ -117,10 +135,10 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
 
     keys = pd.DataFrame({k: df[c].astype("str").str.strip() for k, c in key_cols.items()})
     counts = {
-        name: parse_counts(df[col], source=source, column=col) for name, col in line_cols.items() if col is not None
+        name: parse_counts(df[col], source=source, column=col, rows=rows) for name, col in line_cols.items() if col is not None
     }
     extras = {
-        name: parse_counts(df[col], source=source, column=col) for name, col in extra_cols.items() if col is not None
+        name: parse_counts(df[col], source=source, column=col, rows=rows) for name, col in extra_cols.items() if col is not None
     }
     names = entry.get("candidate_names", {}) or {}
     candidates: dict[str, pd.Series] = {}
@@ -128,7 +146,7 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
         label = candidate_label(h, entry.get("candidate_pattern", DEFAULT_CANDIDATE_PATTERN), names)
         if label in candidates:
             raise AdapterError(f"{source}: two candidate columns are both named {label!r}")
-        candidates[label] = parse_counts(df[h], source=source, column=h)
+        candidates[label] = parse_counts(df[h], source=source, column=h, rows=rows)
 
     abroad_rx = [re.compile(p, re.IGNORECASE) for p in (entry.get("abroad", []) or [])]
     is_abroad = pd.Series(False, index=keys.index)
@@ -146,4 +164,9 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
         station_type=station_type,
         extras=extras,
         source=source,
+        rows=rows,
+        key_normalise=entry.get("key_normalise"),
     )
+
+
+adapt.entry_keys = ENTRY_KEYS
