@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from analysis.core import registry
 from analysis.synthetic import calibration, simulate
 
 
@@ -112,3 +113,60 @@ def test_summary_table_joins_power():
     p80 = pd.DataFrame({"scenario": ["s", "s"], "fraud_type": ["extreme", "rounding"], "test": ["a", "a"], "magnitude_80": [0.01, np.nan]})
     out = calibration.summary_table(t1, p80)
     assert out.loc[0, "power80_extreme"] == 0.01 and np.isnan(out.loc[0, "power80_rounding"])
+
+
+# ------------------------------------------------------------------ the registry
+
+
+OWN_TESTS = {"dip_turnout", "dip_leader", "sobyanin_slope", "turnout_100_excess"}
+
+
+def test_registered_tests_come_from_the_registry():
+    # Every test registered by an analysis.stats module with @registry.calibration_test, found
+    # by importing every module of the package (the ones of this family at least).
+    tests = calibration.registered_tests()
+    assert OWN_TESTS <= set(tests)
+    assert list(tests) == sorted(tests)
+    assert tests == {k: v for k, v in registry.CALIBRATION_TESTS.items() if v.__module__.startswith("analysis.stats.")}
+    assert all(callable(fn) for fn in tests.values())
+
+
+def _package(tmp_path, monkeypatch, name, modules):
+    root = tmp_path / name
+    root.mkdir()
+    (root / "__init__.py").write_text("")
+    for module, source in modules.items():
+        (root / f"{module}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return name
+
+
+def test_a_module_that_fails_to_import_is_an_error(tmp_path, monkeypatch):
+    # Null: no silent omission. A statistics module that cannot be imported must stop the
+    # calibration, not drop its tests from it.
+    good = (
+        "from analysis.core import registry\n\n"
+        "@registry.calibration_test('toy_registered')\n"
+        "def toy(stations, votes, leader, rng):\n    return 0.5\n"
+    )
+    monkeypatch.setattr(registry, "CALIBRATION_TESTS", {})
+    pkg = _package(tmp_path, monkeypatch, "toy_stats_ok", {"good": good})
+    assert list(calibration.registered_tests(pkg)) == ["toy_registered"]
+    broken = _package(tmp_path, monkeypatch, "toy_stats_broken", {"good": good.replace("toy_registered", "toy_other"),
+                                                                  "bad": "import a_module_that_does_not_exist\n"})
+    with pytest.raises(registry.RegistryError, match="toy_stats_broken.bad failed to import"):
+        calibration.registered_tests(broken)
+
+
+def test_a_name_registered_twice_is_an_error(monkeypatch):
+    monkeypatch.setattr(registry, "CALIBRATION_TESTS", {})
+
+    @registry.calibration_test("twice")
+    def first(stations, votes, leader, rng):
+        return 0.5
+
+    with pytest.raises(registry.RegistryError, match="registered twice"):
+
+        @registry.calibration_test("twice")
+        def second(stations, votes, leader, rng):
+            return 0.5

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.core import registry
 from analysis.stats import distributions as D
 from analysis.stats import measures
+from analysis.stats.full_turnout import count_extreme
 
 
 def canonical_tables(rng, n_stations=400, n_regions=4, leader="A", share_slope=0.0):
@@ -106,6 +106,19 @@ def test_fingerprint_matches_histogram2d():
     assert fp.counts.sum() == w.sum() and fp.n_outside == 0
 
 
+def test_fingerprint_equal_bins_match_histogram2d():
+    # Klimek et al.'s binning: equal bins on [0, 1], 100 % in the last bin (numpy's last bin is closed too).
+    rng = np.random.default_rng(15)
+    t, s = rng.uniform(0, 1, 3000), rng.uniform(0, 1, 3000)
+    t[:5] = 1.0
+    s[5] = 1.2  # outside: counted, not binned
+    fp = D.fingerprint(t, s, bins=25)
+    ref, _, _ = np.histogram2d(t[s <= 1], s[s <= 1], bins=25, range=[[0, 1], [0, 1]])
+    np.testing.assert_array_equal(fp.counts, ref)
+    assert fp.n_outside == 1 and fp.density.sum() == pytest.approx(1.0)
+    assert fp.x_edges[-1] == 100.0 and fp.resolution == 4.0
+
+
 # ------------------------------------------------------------------ shape
 
 
@@ -169,10 +182,13 @@ def test_correlation_against_numpy_and_repeated_rows():
     x = rng.uniform(size=200)
     y = 0.3 * x + rng.normal(0, 0.1, 200)
     w = rng.integers(1, 6, 200)
-    r = D.correlation(x, y, w)
+    r = D.correlation(x, y, weights=w)
     assert r.statistic == pytest.approx(np.corrcoef(x, y)[0, 1], rel=1e-12)
     # With integer weights, the weighted r equals the plain r of the data with each row repeated w times.
     assert r.weighted == pytest.approx(np.corrcoef(np.repeat(x, w), np.repeat(y, w))[0, 1], rel=1e-10)
+    # One-sided p-values halve the two-sided one on the side of the sign of r (t test of r = 0).
+    assert D.correlation(x, y, alternative="greater").pvalue == pytest.approx(r.pvalue / 2, rel=1e-9)
+    assert D.correlation(x, y, alternative="less").pvalue == pytest.approx(1 - r.pvalue / 2, rel=1e-9)
 
 
 # ------------------------------------------------------------------ Sobyanin–Sukhovolsky
@@ -285,6 +301,37 @@ def test_sobyanin_null_calibrated_and_power():
     assert stuffed.pvalue < 1e-6 and stuffed.slope > stuffed.null_slope
 
 
+def test_sobyanin_alternatives_are_normal_tails_of_one_statistic():
+    # H0 is the same; only the rejection region changes: P(Z >= z), P(Z <= z), P(|Z| >= |z|).
+    from scipy import stats
+
+    rng = np.random.default_rng(13)
+    x = rng.uniform(0.3, 0.9, 200)
+    reg = np.full(200, 800.0)
+    votes = reg * x * rng.uniform(0.3, 0.7, 200)
+    greater = D.sobyanin_sukhovolsky(x, votes, reg)
+    less = D.sobyanin_sukhovolsky(x, votes, reg, alternative="less")
+    both = D.sobyanin_sukhovolsky(x, votes, reg, alternative="two-sided")
+    z = greater.statistic
+    assert less.statistic == z and both.slope == greater.slope
+    assert greater.pvalue == pytest.approx(stats.norm.sf(z)) and less.pvalue == pytest.approx(stats.norm.cdf(z))
+    assert both.pvalue == pytest.approx(2 * min(stats.norm.sf(z), stats.norm.cdf(z)))
+    assert both.pvalue_vs_1 == pytest.approx(2 * stats.norm.sf(abs(greater.statistic_vs_1)))
+    with pytest.raises(ValueError, match="alternative"):
+        D.sobyanin_sukhovolsky(x, votes, reg, alternative="bigger")
+
+
+def test_results_are_flat_with_statistic_and_pvalue_first():
+    rng = np.random.default_rng(14)
+    x = rng.uniform(0.3, 0.9, 100)
+    reg = np.full(100, 500.0)
+    votes = reg * x * rng.uniform(0.3, 0.7, 100)
+    for res in (D.dip_test(x), D.correlation(x, x**2), D.sobyanin_sukhovolsky(x, votes, reg)):
+        flat = res.as_dict("k_")
+        assert list(flat)[:2] == ["k_statistic", "k_pvalue"]
+        assert flat["k_pvalue"] == res.pvalue
+
+
 # ------------------------------------------------------------------ high-turnout votes
 
 
@@ -300,16 +347,14 @@ def test_leader_votes_at_high_turnout_hand_example():
 # ------------------------------------------------------------------ calibration registry
 
 
-def test_calibration_tests_return_pvalues_fast():
+def test_calibration_tests_registered_return_pvalues():
+    # Importing the family registers its tests (their cost is printed by bench/bench_calibration.py).
+    tests = {name: registry.CALIBRATION_TESTS[name] for name in ("dip_turnout", "dip_leader", "sobyanin_slope")}
+    assert all(fn.__module__ == "analysis.stats.distributions.summary" for fn in tests.values())
     rng = np.random.default_rng(10)
     stations, votes = canonical_tables(rng, n_stations=9725, n_regions=20)
-    tests = D.calibration_tests()
-    assert set(tests) == {"dip_turnout", "dip_leader", "sobyanin_slope"}
     for name, fn in tests.items():
-        fn(stations, votes, "A", np.random.default_rng(0))  # warm-up (imports, caches)
-        t0 = time.perf_counter()
         p = fn(stations, votes, "A", np.random.default_rng(0))
-        assert time.perf_counter() - t0 < 0.2, name
         assert 0.0 <= p <= 1.0, name
     assert tests["sobyanin_slope"](stations, votes, "A", rng) > 0.01
     stuffed, stuffed_votes = canonical_tables(np.random.default_rng(11), n_stations=2000, n_regions=20, share_slope=1.5)
@@ -321,9 +366,6 @@ def test_calibration_tests_return_pvalues_fast():
 
 @pytest.mark.dataset
 def test_ru2011_reference_counts(processed_election):
-    from analysis.data import datasets
-    from analysis.stats.full_turnout import count_extreme
-
     stations, votes = processed_election("ru2011")
     lv = measures.leader_votes(stations, votes, "United Russia")
     m = D.station_measures(stations, lv, turnout_definition="issued")
@@ -340,8 +382,6 @@ def test_ru2011_reference_counts(processed_election):
 
 @pytest.mark.dataset
 def test_pl2020r1_control_is_unimodal(processed_election):
-    from analysis.data import datasets
-
     stations, votes = processed_election("pl2020r1")
     m = D.station_measures(stations, measures.leader_votes(stations, votes, "Duda"))
     assert m.excluded.get("flagged row") == 4  # the four military-contingent rows holding "-"

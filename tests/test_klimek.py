@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.stats import klimek
-
+from analysis.stats import klimek, measures
+from analysis.stats.klimek import model
+from analysis.stats.distributions import fingerprint
 from analysis.synthetic import simulate
 
 
@@ -32,24 +33,46 @@ def _fit(e, **kw):
     return klimek.fit_klimek(
         st["registered"].to_numpy(float),
         st["ballots_issued"].to_numpy(float),
-        simulate.leader_votes(e).astype(float),
+        measures.leader_votes(st, e.votes, e.leader),
         (st["valid"] + st["invalid"]).to_numpy(float),
         **kw,
     )
 
 
 def test_fingerprint_counts_by_hand():
-    h = klimek.fingerprint([0.05, 0.05, 0.95, 1.0], [0.1, 0.1, 0.5, 1.0], bins=2)
+    h = fingerprint([0.05, 0.05, 0.95, 1.0], [0.1, 0.1, 0.5, 1.0], bins=2).density
     assert np.allclose(h, [[0.5, 0.0], [0.0, 0.5]])
     assert klimek.hellinger2(h, h) == 0.0
     assert klimek.hellinger2(np.array([1.0, 0]), np.array([0, 1.0])) == pytest.approx(1.0)
 
 
+def _fingerprint_by_floor(turnout, leader_share, bins):
+    """Klimek's own normalised fingerprint before it used the package's one (an independent check)."""
+    t = np.asarray(turnout, dtype=float)
+    v = np.asarray(leader_share, dtype=float)
+    ti = np.minimum((t * bins).astype(np.int64), bins - 1)
+    vi = np.minimum((v * bins).astype(np.int64), bins - 1)
+    h = np.bincount(ti * bins + vi, minlength=bins * bins).astype(float)
+    return (h / h.sum()).reshape(bins, bins)
+
+
+def test_fit_fingerprint_identical_to_floor_binning():
+    # The fit's objective must not change with the shared fingerprint: same bins, same floats,
+    # including stations at exactly 100 % and a rounding overshoot of t + x (1 - t) above 1.
+    rng = np.random.default_rng(4)
+    t, v = rng.uniform(0, 1, 20000), rng.uniform(0, 1, 20000)
+    t[:50], v[50:100] = 1.0, 1.0
+    t[100] = np.nextafter(1.0, 2.0)
+    t[101:200] = np.round(t[101:200] * 25) / 25  # exactly on bin edges
+    for bins in (2, 25, 49, 50):
+        np.testing.assert_array_equal(model._fingerprint(t, v, bins), _fingerprint_by_floor(t, v, bins))
+
+
 def test_forward_model_matches_klimek_formulas():
     # One station copy, no noise: t=0.5, v=0.4, extreme fraud with x = 1 - θ|z| = 0.8, α = 2.
-    d = klimek._Draws(n=np.array([1e12]), zt=np.zeros(1), et=np.zeros(1), zv=np.zeros(1), ev=np.zeros(1),
+    d = model._Draws(n=np.array([1e12]), zt=np.zeros(1), et=np.zeros(1), zv=np.zeros(1), ev=np.zeros(1),
                       u=np.array([0.5]), z=np.array([2.0]))
-    t2, v2 = klimek._simulate(d, (0.5, 0.1, 0.4, 0.1, 0.0), fi=0.0, fe=1.0, alpha=2.0, theta=0.1)
+    t2, v2 = model._simulate(d, (0.5, 0.1, 0.4, 0.1, 0.0), fi=0.0, fe=1.0, alpha=2.0, theta=0.1)
     x = 0.8
     assert t2[0] == pytest.approx(0.5 + x * 0.5)
     assert v2[0] == pytest.approx((0.5 * 0.4 + x * 0.5 + x**2 * 0.5 * 0.6) / (0.5 + x * 0.5))

@@ -224,6 +224,10 @@ def test_sign_test_against_hand_computation():
     assert res.pvalue == pytest.approx(0.625)
     assert protocols.sign_test([1] * 6).pvalue == pytest.approx(2 / 64)
     assert np.isnan(protocols.sign_test([0, 0]).pvalue)
+    # One-sided: P(X >= 3) = 5/16 towards the incumbent, P(X <= 3) = 15/16 away from him.
+    assert protocols.sign_test([5, 3, -1, 2], alternative="greater").pvalue == pytest.approx(5 / 16)
+    assert protocols.sign_test([5, 3, -1, 2], alternative="less").pvalue == pytest.approx(15 / 16)
+    assert res.as_dict("sign_") == {"sign_statistic": 3, "sign_pvalue": res.pvalue, "sign_n": 4}
 
 
 def test_review_beside_reference_rates():

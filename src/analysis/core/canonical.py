@@ -27,6 +27,11 @@ COUNT_COLUMNS = [
 
 DERIVED_COUNT_COLUMNS = ["ballots_issued", "ballots_in_boxes"]
 
+#: The protocol's lines of ballots issued; ``ballots_issued`` is their sum where a source has them.
+ISSUED_LINES = ["ballots_issued_early", "ballots_issued_in_station", "ballots_issued_mobile"]
+#: The protocol's lines of ballots found in the boxes; ``ballots_in_boxes`` is their sum.
+BOX_LINES = ["ballots_in_portable_boxes", "ballots_in_stationary_boxes"]
+
 #: Column order of the canonical stations table; extras follow.
 STATION_COLUMNS = KEY + ["station_type"] + COUNT_COLUMNS + DERIVED_COUNT_COLUMNS + ["flag"]
 

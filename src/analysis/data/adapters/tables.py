@@ -12,12 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis.core.canonical import BOX_LINES, ISSUED_LINES
 from analysis.data.adapters.keys import station_keys
 from analysis.data.adapters.reading import AdapterError, SourceRows
 from analysis.data.schema import COUNT_COLUMNS, KEY, STATION_COLUMNS, STATION_TYPES
-
-ISSUED_LINES = ["ballots_issued_early", "ballots_issued_in_station", "ballots_issued_mobile"]
-BOX_LINES = ["ballots_in_portable_boxes", "ballots_in_stationary_boxes"]
 
 
 @dataclass(frozen=True)

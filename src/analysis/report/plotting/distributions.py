@@ -139,7 +139,7 @@ def plot_comet(points: Mapping[str, tuple], title: str, max_points: int = 30000,
 def plot_observed_expected(by_region: pd.DataFrame, title: str, top: int = 25):
     """Observed vs expected stations at 100 % turnout per region (the ``top`` largest excesses).
 
-    ``by_region``: ``FullTurnoutTest.by_region`` (columns region, observed, expected, excess).
+    ``by_region``: ``FullTurnoutResult.by_region`` (columns region, observed, expected, excess).
     """
     d = by_region.sort_values(["excess", "region"], ascending=[False, True]).head(top).iloc[::-1]
     fig, ax = plt.subplots(figsize=(8, 0.28 * len(d) + 1.5))

@@ -6,11 +6,10 @@ import numpy as np
 import pandas as pd
 
 from analysis.report.plotting import plt
+from analysis.stats.protocols import IDENTITIES
 
 
 def _identity_titles():
-    from analysis.stats.protocols import IDENTITIES
-
     return [(i.name, i.formula, i.kind) for i in IDENTITIES]
 
 

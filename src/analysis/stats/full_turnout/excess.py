@@ -1,0 +1,227 @@
+"""The size-aware test of an excess of stations at full turnout, and its calibration test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.core import registry
+from analysis.core.results import FlatResult
+from analysis.stats import measures
+from analysis.stats.distributions import station_measures
+from analysis.stats.full_turnout.nulls import fit_beta_binomial, fit_empirical_null, prob_at_least, prob_full_empirical
+from analysis.stats.poisson_binomial import poisson_binomial_sf
+from analysis.stats.tails import check_alternative, combine_tails
+
+NULLS = ("binomial", "betabinomial", "empirical")
+#: Station types whose electoral roll is fixed before election day: the ones a turnout null fits.
+NULL_STATION_TYPES = ("ordinary",)
+
+
+@dataclass(frozen=True)
+class FullTurnoutResult(FlatResult):
+    """Observed vs expected number of stations at turnout >= ``threshold`` (1.0 = exactly 100 %).
+
+    Attributes
+    ----------
+    statistic : int
+        Observed count.
+    pvalue : float
+        Exact Poisson-binomial p-value of the count under the null (by default the upper
+        tail P(count >= observed)).
+    expected : float
+        Sum of the per-station null probabilities.
+    excess : float
+        ``statistic - expected``.
+    pvalue_poisson : float
+        The Poisson(expected) approximation of ``pvalue``, whose total-variation error is at
+        most ``lecam_bound``.
+    lecam_bound : float
+        Σ p_i² (Le Cam 1960, *Pacific J. Math.* 10(4)).
+    null : str
+        ``"binomial"``, ``"betabinomial"`` or ``"empirical"``.
+    threshold : float
+        Turnout threshold.
+    n_stations : int
+        Stations tested.
+    n_over_100 : int
+        Stations with more ballots than registered voters, impossible under the null and left
+        out of observed and expected (reported, not dropped silently).
+    by_region : pandas.DataFrame
+        The same per region (regional p-values, not corrected for multiplicity).
+    """
+
+    statistic: int
+    pvalue: float
+    expected: float
+    excess: float
+    pvalue_poisson: float
+    lecam_bound: float
+    null: str
+    threshold: float
+    n_stations: int
+    n_over_100: int
+    by_region: pd.DataFrame
+
+
+def _min_count(registered: np.ndarray, threshold: float) -> np.ndarray:
+    # Smallest ballot count at or above threshold · n; the epsilon keeps 0.99 · 100 = 99.
+    return np.ceil(threshold * registered - 1e-9)
+
+
+def _count_pvalue(observed: int, p: np.ndarray, alternative: str) -> float:
+    """Exact Poisson-binomial p-value of a count; P(S <= k) is P(n - S >= n - k) with 1 - p."""
+    upper = poisson_binomial_sf(observed, p) if alternative != "less" else 1.0
+    lower = poisson_binomial_sf(p.size - observed, 1.0 - p) if alternative != "greater" else 1.0
+    return combine_tails(upper, lower, alternative)
+
+
+def full_turnout_test(
+    turnout_numerator,
+    registered,
+    region=None,
+    *,
+    threshold: float = 1.0,
+    null: str = "empirical",
+    window: float = 0.03,
+    alternative: str = "greater",
+) -> FullTurnoutResult:
+    """Size-aware test of an excess of stations at (or above ``threshold``) full turnout.
+
+    A station of n registered voters reaches exactly 100 % turnout only if every voter turns
+    out, which under a binomial model with turnout rate r happens with probability r**n;
+    honest 100 % stations are small ones. H0: station ballot counts are independent,
+    X_i ~ Binomial(n_i, r_g) (``"binomial"``; overdispersed real turnouts make it extremely
+    anti-conservative, a reference only), BetaBinomial(n_i, a_g, b_g) fitted by moments
+    (``"betabinomial"``; underpredicts 100 % stations when honest turnouts pile up near
+    100 %), or Binomial(n_i, T_i) with T_i drawn from the region's observed turnout
+    distribution (``"empirical"``, the default; exactly 100 % only, see
+    :func:`~analysis.stats.full_turnout.prob_full_empirical`), fitted per region g. H1
+    (``alternative="greater"``): more stations at turnout >= threshold than the null
+    predicts. The count is Poisson-binomial; its tail is computed exactly
+    (:func:`analysis.stats.poisson_binomial.poisson_binomial_sf`). Pass only stations whose
+    electoral roll is fixed in advance (not abroad stations whose lists are made on the day).
+
+    Parameters
+    ----------
+    turnout_numerator, registered : array_like
+        Ballots (issued or in the boxes) and registered voters (> 0) per station.
+    region : array_like, optional
+        Region labels; the null is fitted per region (one region when None).
+    threshold : float
+        Turnout threshold in (0, 1]; 1.0 counts stations at exactly 100 %.
+    null : {"empirical", "betabinomial", "binomial"}
+        The null model.
+    window : float
+        The empirical null's locally uniform band below 100 %.
+    alternative : {"greater", "less", "two-sided"}
+        ``"less"``: fewer stations than the null predicts; ``"two-sided"``: twice the smaller tail.
+
+    Returns
+    -------
+    FullTurnoutResult
+        Observed count, p-value, expected count and the per-region table.
+
+    References
+    ----------
+    Kobak, Shpilkin & Pshenichnikov (2016), *Annals of Applied Statistics* 10(1), section 5,
+    and Myagkov, Ordeshook & Shakin (2009), *The Forensics of Election Fraud*, ch. 3 (the
+    100 % anomaly); Kleinman (1973), *JASA* 68(341), eqs. 2.1-2.3 (beta-binomial moment
+    fit); Robbins (1956), *Proc. Third Berkeley Symp.* 1 (empirical Bayes); Hong (2013),
+    *Comput. Stat. Data Anal.* 59 (Poisson-binomial distribution).
+
+    Examples
+    --------
+    >>> n = np.full(8, 10)
+    >>> x = np.array([5, 6, 7, 10, 10, 10, 6, 5])
+    >>> r = full_turnout_test(x, n, null="binomial")
+    >>> r.statistic, round(r.expected, 4), round(r.pvalue, 6)
+    (3, 0.3808, 0.005041)
+    """
+    check_alternative(alternative)
+    if null not in NULLS:
+        raise ValueError(f"null {null!r}: expected one of {NULLS}")
+    x = np.asarray(turnout_numerator, dtype=float)
+    n = np.asarray(registered, dtype=float)
+    if x.shape != n.shape:
+        raise ValueError("turnout_numerator and registered must have the same shape")
+    if np.isnan(x).any() or np.isnan(n).any() or (n <= 0).any() or (x < 0).any():
+        raise ValueError("full_turnout_test: counts must be finite, registered > 0, ballots >= 0")
+    if not 0 < threshold <= 1:
+        raise ValueError(f"threshold {threshold} must be in (0, 1]")
+    if null == "empirical" and threshold != 1.0:
+        raise ValueError("the empirical null models exactly 100 % turnout only (threshold=1.0)")
+    reg = np.zeros(x.size, dtype=object) if region is None else np.asarray(region, dtype=object)
+    over = x > n
+    x, n, reg = x[~over], n[~over], reg[~over]
+    k = _min_count(n, threshold)
+    hit = x >= k
+    labels, code = np.unique(reg.astype(str), return_inverse=True)
+    p = np.empty_like(n)
+    rows = []
+    for g, label in enumerate(labels):
+        sel = code == g
+        if null == "binomial":
+            rate = x[sel].sum() / n[sel].sum()
+            p[sel] = prob_at_least(n[sel], k[sel], rate=rate)
+            rho = 0.0
+        elif null == "empirical":
+            fit_e = fit_empirical_null(x[sel], n[sel], window=window)
+            p[sel] = prob_full_empirical(n[sel], fit_e)
+            rate, rho = x[sel].sum() / n[sel].sum(), float("nan")
+        elif x[sel].sum() in (0.0, n[sel].sum()):
+            # Everyone or no one voted in every station of the region: nothing to fit, and
+            # the degenerate null reproduces the data exactly.
+            rate, rho = x[sel].sum() / n[sel].sum(), 0.0
+            p[sel] = np.where(k[sel] > 0, rate, 1.0)
+        else:
+            fit = fit_beta_binomial(x[sel], n[sel])
+            p[sel] = prob_at_least(n[sel], k[sel], fit=fit)
+            rate, rho = fit.mu, fit.rho
+        observed = int(hit[sel].sum())
+        expected = float(p[sel].sum())
+        rows.append(
+            {
+                "region": label,
+                "n_stations": int(sel.sum()),
+                "rate": float(rate),
+                "rho": float(rho),
+                "observed": observed,
+                "expected": expected,
+                "excess": observed - expected,
+                "pvalue": _count_pvalue(observed, p[sel], alternative),
+            }
+        )
+    observed = int(hit.sum())
+    expected = float(p.sum())
+    return FullTurnoutResult(
+        statistic=observed,
+        pvalue=_count_pvalue(observed, p, alternative),
+        expected=expected,
+        excess=observed - expected,
+        pvalue_poisson=combine_tails(
+            float(stats.poisson.sf(observed - 1, expected)), float(stats.poisson.cdf(observed, expected)), alternative
+        ),
+        lecam_bound=float((p * p).sum()),
+        null=null,
+        threshold=float(threshold),
+        n_stations=int(n.size),
+        n_over_100=int(over.sum()),
+        by_region=pd.DataFrame(rows),
+    )
+
+
+@registry.calibration_test("turnout_100_excess")
+def _calibration_turnout_100(stations, votes, leader, rng) -> float:
+    """Excess of stations at exactly 100 % turnout over the per-region empirical null.
+
+    Exact Poisson-binomial p-value (H0: no more 100 % stations than the null predicts), on
+    the stations of :data:`NULL_STATION_TYPES` (abroad stations and institutions draw up
+    their lists on the day, so 100 % turnout is ordinary there).
+    """
+    m = station_measures(stations, measures.leader_votes(stations, votes, leader))
+    keep = np.isin(m.station_type, NULL_STATION_TYPES)
+    return full_turnout_test(m.turnout_numerator[keep], m.registered[keep], m.region[keep], null="empirical").pvalue

@@ -1,0 +1,286 @@
+"""Running the registered tests on synthetic elections: p-values per election, power curves."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from tqdm.auto import tqdm
+
+from analysis.core import registry
+from analysis.synthetic import simulate
+from analysis.synthetic.calibration.rates import rejection_rate
+
+
+def registered_tests(package: str = "analysis.stats") -> dict[str, Callable]:
+    """Every calibration test registered by the modules of ``package``, sorted by name.
+
+    Imports every module below ``package`` first (:func:`analysis.core.registry.discover`),
+    so no registered test is left out; a module that fails to import raises
+    :class:`analysis.core.registry.RegistryError`, never a silent omission.
+
+    Parameters
+    ----------
+    package : str
+        The package whose modules register tests.
+
+    Returns
+    -------
+    dict
+        ``{name: fn(stations, votes, leader, rng) -> p-value}``.
+
+    References
+    ----------
+    None: the registry (:mod:`analysis.core.registry`, docs/ARCHITECTURE.md).
+
+    Examples
+    --------
+    >>> tests = registered_tests()
+    >>> {"dip_turnout", "sobyanin_slope", "turnout_100_excess"} <= set(tests)
+    True
+    """
+    registry.discover(package)
+    prefix = f"{package}."
+    return {
+        name: fn
+        for name, fn in sorted(registry.CALIBRATION_TESTS.items())
+        if fn.__module__ == package or fn.__module__.startswith(prefix)
+    }
+
+
+def _test_rng(election_ss: np.random.SeedSequence, test_name: str) -> np.random.Generator:
+    key = zlib.crc32(test_name.encode("utf-8"))
+    ss = np.random.SeedSequence(entropy=election_ss.entropy, spawn_key=(*election_ss.spawn_key, 1, key))
+    return np.random.default_rng(ss)
+
+
+def _sim_rng(election_ss: np.random.SeedSequence) -> np.random.Generator:
+    ss = np.random.SeedSequence(entropy=election_ss.entropy, spawn_key=(*election_ss.spawn_key, 0))
+    return np.random.default_rng(ss)
+
+
+def election_seeds(seed: int, n_elections: int) -> list[np.random.SeedSequence]:
+    """Per-election seeds: the children of ``SeedSequence(seed)``.
+
+    Parameters
+    ----------
+    seed : int
+        The run's seed.
+    n_elections : int
+        Number of elections.
+
+    Returns
+    -------
+    list of numpy.random.SeedSequence
+        Election ``i`` gets child ``i``, whatever the number of workers.
+
+    References
+    ----------
+    ``numpy.random.SeedSequence.spawn``: independent child streams (O'Neill, M. E. (2014).
+    PCG: A family of simple fast space-efficient statistically good algorithms for random
+    number generation. Harvey Mudd College, HMC-CS-2014-0905).
+
+    Examples
+    --------
+    >>> [ss.spawn_key for ss in election_seeds(0, 2)]
+    [(0,), (1,)]
+    """
+    return np.random.SeedSequence(seed).spawn(n_elections)
+
+
+def _run_chunk(scenario, seeds, tests: Mapping[str, Callable], fraud, tag=None) -> list[dict]:
+    rows = []
+    for ss in seeds:
+        election = simulate.simulate_election(scenario, _sim_rng(ss), fraud=fraud)
+        row = {"election": int(ss.spawn_key[-1])}
+        if tag is not None:
+            row["_tag"] = tag
+        for name, fn in tests.items():
+            try:
+                p = float(fn(election.stations, election.votes, election.leader, _test_rng(ss, name)))
+                row[name] = p if 0.0 <= p <= 1.0 else np.nan
+                if not (0.0 <= p <= 1.0):
+                    row[f"error:{name}"] = f"p-value {p} outside [0, 1]"
+            except Exception as exc:  # recorded, never silently dropped
+                row[name] = np.nan
+                row[f"error:{name}"] = f"{type(exc).__name__}: {exc}"
+        rows.append(row)
+    return rows
+
+
+def _run_batches(scenario, tests, batches, n_jobs, progress, desc) -> list[dict]:
+    """Run ``batches`` = [(tag, fraud, seeds)] in one joblib pool, chunked, with a progress bar."""
+    tasks = []
+    for tag, fraud, seeds in batches:
+        n_chunks = max(1, min(len(seeds), 2 * max(n_jobs, 1)))
+        for idx in np.array_split(np.arange(len(seeds)), n_chunks):
+            if len(idx):
+                tasks.append((tag, fraud, [seeds[i] for i in idx]))
+    total = sum(len(t[2]) for t in tasks)
+    bar = tqdm(total=total, desc=desc, disable=not progress, leave=False)
+    rows: list[dict] = []
+    if n_jobs == 1:
+        for tag, fraud, seeds in tasks:
+            part = _run_chunk(scenario, seeds, tests, fraud, tag)
+            rows.extend(part)
+            bar.update(len(part))
+    else:
+        jobs = (delayed(_run_chunk)(scenario, seeds, tests, fraud, tag) for tag, fraud, seeds in tasks)
+        for part in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs):
+            rows.extend(part)
+            bar.update(len(part))
+    bar.close()
+    return rows
+
+
+def _frame(rows, tests, by=("election",)) -> pd.DataFrame:
+    frame = pd.DataFrame(rows).sort_values(list(by), kind="stable").reset_index(drop=True)
+    for name in tests:
+        if name not in frame:
+            frame[name] = np.nan
+    return frame
+
+
+def simulate_pvalues(
+    scenario: simulate.Scenario,
+    tests: Mapping[str, Callable],
+    n_elections: int,
+    *,
+    seed: int = 0,
+    fraud: dict | None = None,
+    n_jobs: int = 2,
+    progress: bool = True,
+    desc: str | None = None,
+) -> pd.DataFrame:
+    """p-values of every test on ``n_elections`` elections drawn from ``scenario``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The synthetic elections' parameters (:mod:`analysis.synthetic.simulate`).
+    tests : mapping
+        ``{name: fn(stations, votes, leader, rng) -> p-value}`` (e.g. :func:`registered_tests`).
+    n_elections : int
+        Elections drawn.
+    seed : int
+        Election ``i`` uses child ``i`` of ``SeedSequence(seed)``; inside it the simulation
+        and each test (keyed by the CRC32 of its name) get their own streams.
+    fraud : dict, optional
+        Fraud injected (see :func:`analysis.synthetic.simulate.simulate_election`).
+    n_jobs : int
+        Worker processes (joblib); the result does not depend on it.
+    progress : bool
+        Show a progress bar.
+    desc : str, optional
+        The progress bar's label.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per election (``election`` = its seed index) and one column per test; a
+        failed test run is NaN with its message in column ``error:<test>``.
+
+    References
+    ----------
+    Morris, T. P., White, I. R. & Crowther, M. J. (2019). Using simulation studies to evaluate
+    statistical methods. *Statistics in Medicine* 38(11), 2074-2102, section 5 (rejection
+    rates as performance measures).
+
+    Examples
+    --------
+    >>> scenario = simulate.scenario_from_dict({"name": "toy", "n_stations": 100,
+    ...     "candidates": {"leader": "A", "others": {"B": 1}},
+    ...     "regions": [{"name": "R", "weight": 1, "turnout_mean": 0.6, "leader_mean": 0.5}]})
+    >>> uniform = {"uniform": lambda stations, votes, leader, rng: rng.random()}
+    >>> pv = simulate_pvalues(scenario, uniform, 3, seed=1, n_jobs=1, progress=False)
+    >>> pv["election"].tolist(), bool(pv["uniform"].between(0, 1).all())
+    ([0, 1, 2], True)
+    """
+    seeds = election_seeds(seed, n_elections)
+    rows = _run_batches(scenario, tests, [(None, fraud, seeds)], n_jobs, progress, desc or scenario.name)
+    frame = _frame(rows, tests)
+    return frame.drop(columns="_tag", errors="ignore")
+
+
+
+def power_curve(
+    scenario: simulate.Scenario,
+    tests: Mapping[str, Callable],
+    fraud_type: str,
+    magnitudes: Sequence[float],
+    n_elections: int,
+    *,
+    seed: int = 0,
+    alpha: float = 0.05,
+    fraud_params: dict | None = None,
+    n_jobs: int = 2,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Rejection rate of each test over ``magnitudes`` of one fraud type (long table).
+
+    The same election seeds are used at every magnitude (common random numbers), so the
+    curves are smooth in the magnitude.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The synthetic elections' parameters.
+    tests : mapping
+        ``{name: fn(stations, votes, leader, rng) -> p-value}``.
+    fraud_type : str
+        One of :data:`analysis.synthetic.simulate.FRAUD_TYPES`.
+    magnitudes : sequence of float
+        The grid of magnitudes.
+    n_elections : int
+        Elections per magnitude.
+    seed : int
+        The run's seed (see :func:`simulate_pvalues`).
+    alpha : float
+        The test level.
+    fraud_params : dict, optional
+        Further keyword arguments of the injector (e.g. ``alpha``, ``theta``).
+    n_jobs : int
+        Worker processes.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per (magnitude, test): ``n``, ``n_failed``, ``power`` and its exact interval.
+
+    References
+    ----------
+    Morris, T. P., White, I. R. & Crowther, M. J. (2019). Using simulation studies to evaluate
+    statistical methods. *Statistics in Medicine* 38(11), 2074-2102, section 5 (rejection
+    rates as performance measures).
+
+    Examples
+    --------
+    >>> scenario = simulate.scenario_from_dict({"name": "toy", "n_stations": 100,
+    ...     "candidates": {"leader": "A", "others": {"B": 1}},
+    ...     "regions": [{"name": "R", "weight": 1, "turnout_mean": 0.6, "leader_mean": 0.5}]})
+    >>> uniform = {"uniform": lambda stations, votes, leader, rng: rng.random()}
+    >>> curve = power_curve(scenario, uniform, "extreme", [0.0, 0.1], 4, n_jobs=1, progress=False)
+    >>> curve[["magnitude", "test", "n"]].values.tolist()
+    [[0.0, 'uniform', 4], [0.1, 'uniform', 4]]
+    """
+    if fraud_type not in simulate.FRAUD_TYPES:
+        raise ValueError(f"unknown fraud type {fraud_type!r}: expected one of {simulate.FRAUD_TYPES}")
+    seeds = election_seeds(seed, n_elections)
+    batches = [(float(m), {fraud_type: {"magnitude": float(m), **(fraud_params or {})}}, seeds) for m in magnitudes]
+    pv = _frame(_run_batches(scenario, tests, batches, n_jobs, progress, f"power {scenario.name} {fraud_type}"), tests,
+                by=("_tag", "election"))
+    rows = []
+    for m in magnitudes:
+        sub = pv[pv["_tag"] == float(m)]
+        for name in tests:
+            r = rejection_rate(sub[name], alpha=alpha)
+            rows.append({"scenario": scenario.name, "fraud_type": fraud_type, "magnitude": float(m), "test": name,
+                         "n": r.n, "n_failed": r.n_failed, "power": r.rate, "ci_low": r.ci_low, "ci_high": r.ci_high})
+    return pd.DataFrame(rows)
+
+
