@@ -34,9 +34,13 @@ def _notebook(path, parameters, levels=("station",), requires=()):
 
 def test_parameter_precedence(tmp_path):
     _write(tmp_path / "analysis.yml", {"alpha": {"default": 0.05, "help": "a"}, "seed": {"default": 1, "help": "s"}})
-    _notebook(tmp_path / "notebooks" / "nb.yml", {"alpha": {"default": 0.1, "help": "a"}, "n": {"default": 5, "help": "n"}})
+    _notebook(
+        tmp_path / "notebooks" / "nb.yml", {"alpha": {"default": 0.1, "help": "a"}, "n": {"default": 5, "help": "n"}}
+    )
     _write(tmp_path / "elections" / "x.yml", {"title": "X", "level": "synthetic", "params": {"n": 7}})
-    got = notebook_parameters("nb", "x", declared=["alpha", "n", "election"], overrides={"alpha": 0.01}, config_dir=tmp_path)
+    got = notebook_parameters(
+        "nb", "x", declared=["alpha", "n", "election"], overrides={"alpha": 0.01}, config_dir=tmp_path
+    )
     assert got == {"alpha": 0.01, "election": "x", "n": 7}  # seed not declared: not passed
 
 
@@ -72,9 +76,13 @@ def test_notebook_parameter_cells_match_their_config_defaults():
             if name == "election":
                 continue
             entry = spec.get(name) or shared.get(name)
-            assert entry is not None, f"{nb.name}: parameter {name!r} is documented in neither {spec_path.name} nor analysis.yml"
+            assert entry is not None, (
+                f"{nb.name}: parameter {name!r} is documented in neither {spec_path.name} nor analysis.yml"
+            )
             nb_default = eval(info["default"], {})  # literal from the notebook's parameters cell
-            assert nb_default == entry["default"], f"{nb.name}: {name} = {nb_default!r} in the notebook, {entry['default']!r} in config"
+            assert nb_default == entry["default"], (
+                f"{nb.name}: {name} = {nb_default!r} in the notebook, {entry['default']!r} in config"
+            )
 
 
 def test_yaml_non_string_parameter_names_are_rejected(tmp_path):
@@ -108,7 +116,10 @@ def test_every_notebook_declaration_and_election_is_valid():
         ({"levels": ["station"], "requires": [{"data": "{control"}]}, "requires[0].data: '{control'"),
         ({"levels": ["station"], "requires": [{"data": "x", "level": ["region"]}]}, "unknown key(s) 'level'"),
         ({"levels": ["station"], "parameters": {"n": {"defualt": 1, "help": "h"}}}, "parameter 'n' must be a mapping"),
-        ({"levels": ["station"], "parameters": {"n": {"default": 1, "help": "h", "hlep": "x"}}}, "unknown key(s) 'hlep'"),
+        (
+            {"levels": ["station"], "parameters": {"n": {"default": 1, "help": "h", "hlep": "x"}}},
+            "unknown key(s) 'hlep'",
+        ),
     ],
 )
 def test_notebook_declaration_errors_name_file_and_key(tmp_path, declaration, message):
@@ -122,7 +133,12 @@ def test_requirement_defaults(tmp_path):
     requires = [{"notebook": "02_protocols"}, {"data": "{control}", "levels": ["region"]}]
     _notebook(tmp_path / "notebooks" / "nb.yml", {}, requires=requires)
     run, data = config.load_notebook("nb", tmp_path).requires
-    assert (run.kind, run.election, run.notebook, run.levels) == ("notebook", "{election}", "02_protocols", config.LEVELS)
+    assert (run.kind, run.election, run.notebook, run.levels) == (
+        "notebook",
+        "{election}",
+        "02_protocols",
+        config.LEVELS,
+    )
     assert (data.kind, data.election, data.levels) == ("data", "{control}", ("region",))
 
 

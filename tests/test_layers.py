@@ -83,7 +83,7 @@ class _ImportVisitor(ast.NodeVisitor):
         if name == PACKAGE or name.startswith(PACKAGE + "."):
             self.found.append(Import(self.module, _resolve(name, self.modules), line, self.depth > 0))
         else:
-            self.third_party.add(name.split(".")[0])
+            self.third_party.add(name.split(".", maxsplit=1)[0])
 
     def _function(self, node: ast.AST) -> None:
         self.depth += 1
@@ -242,7 +242,9 @@ def test_no_import_cycles():
 
 def test_no_function_local_imports_of_the_package():
     local = function_local_imports(scan())
-    assert not local, "import the package at module level (a local import hides a layer or cycle problem):\n" + "\n".join(local)
+    assert not local, (
+        "import the package at module level (a local import hides a layer or cycle problem):\n" + "\n".join(local)
+    )
 
 
 def test_statistics_layer_reads_no_files():

@@ -7,10 +7,7 @@ Makefile: driven by the plan alone (a tiny project run end to end by make).
 
 import importlib
 import json
-import os
 import shutil
-import subprocess
-import sys
 
 import nbformat
 import pytest
@@ -40,11 +37,18 @@ def project(tmp_path, monkeypatch):
         nb = nbformat.v4.new_notebook()
         params = nbformat.v4.new_code_cell('election = "x"\nalpha = 0.05\nn = 3')
         params.metadata["tags"] = ["parameters"]
-        nb.cells = [nbformat.v4.new_markdown_cell("# Demo\n**Question:** does it run?"), params, nbformat.v4.new_code_cell(body)]
+        nb.cells = [
+            nbformat.v4.new_markdown_cell("# Demo\n**Question:** does it run?"),
+            params,
+            nbformat.v4.new_code_cell(body),
+        ]
         nb.metadata["kernelspec"] = {"name": pipeline.KERNEL_NAME, "display_name": "py", "language": "python"}
         nbformat.write(nb, tmp_path / "notebooks" / f"{name}.ipynb")
 
-    make_nb("demo", "from analysis.core.results import write_results\nwrite_results(election, 'demo', {'alpha': alpha, 'n': n})")
+    make_nb(
+        "demo",
+        "from analysis.core.results import write_results\nwrite_results(election, 'demo', {'alpha': alpha, 'n': n})",
+    )
     make_nb("broken", "raise ValueError('deliberate failure for the test')")
     monkeypatch.setenv("ELECTION_FORENSICS_ROOT", str(tmp_path))
     importlib.reload(paths)
@@ -159,7 +163,10 @@ def test_plan_resolves_requirements_with_overrides(planned):
 def test_plan_for_some_elections_keeps_what_they_require(planned):
     plan = _plan(planned, elections=["reg"])
     assert [str(r) for r in plan.all_runs()] == [
-        "reg/01_region_only", "reg/02_protocols", "reg/03_dist", "st1/02_protocols",
+        "reg/01_region_only",
+        "reg/02_protocols",
+        "reg/03_dist",
+        "st1/02_protocols",
     ]
     assert plan.data_elections == ["reg", "st1", "st2"]
     with pytest.raises(config.ConfigError, match=r"unknown election 'kz2o11' \(known: reg, st1, st2, syn\)"):
@@ -175,7 +182,9 @@ def test_plan_makefile_format(planned):
     assert "PLAN_DATA_ELECTIONS := reg st1 st2" in lines
     assert "PLAN_LEVEL_reg := region" in lines
     assert "PLAN_RUNS_syn := build/stamps/syn/07_calibration.done" in lines
-    assert "PLAN_DATA_STAMPS := build/stamps/data/reg.done build/stamps/data/st1.done build/stamps/data/st2.done" in lines
+    assert (
+        "PLAN_DATA_STAMPS := build/stamps/data/reg.done build/stamps/data/st1.done build/stamps/data/st2.done" in lines
+    )
     assert "build/stamps/data/reg.done: data/raw/reg/table\\ one.csv" in lines
     assert (
         "build/stamps/reg/03_dist.done: build/stamps/data/reg.done build/stamps/data/st2.done "
@@ -216,12 +225,21 @@ def _edit_cycle(root):
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (_edit_orphan_declaration, "config/notebooks/09_new.yml declares a notebook, but notebooks/09_new.ipynb does not exist"),
+        (
+            _edit_orphan_declaration,
+            "config/notebooks/09_new.yml declares a notebook, but notebooks/09_new.ipynb does not exist",
+        ),
         (_edit_undeclared_notebook, "notebooks/09_new.ipynb has no config/notebooks/09_new.yml"),
-        (_control("nowhere"), "03_dist.yml: requires (run st2/03_dist): election 'nowhere' ({control}) is not configured"),
+        (
+            _control("nowhere"),
+            "03_dist.yml: requires (run st2/03_dist): election 'nowhere' ({control}) is not configured",
+        ),
         (_control("syn"), "election 'syn' ({control}) has no dataset to read"),
         (_edit_unplanned_requirement, "st1/07_calibration is not a planned run"),
-        (_edit_cycle, "circular dependency reg/01_region_only -> reg/03_dist -> reg/02_protocols -> reg/01_region_only"),
+        (
+            _edit_cycle,
+            "circular dependency reg/01_region_only -> reg/03_dist -> reg/02_protocols -> reg/01_region_only",
+        ),
     ],
 )
 def test_plan_errors(planned, edit, message):
@@ -233,10 +251,7 @@ def test_plan_errors(planned, edit, message):
 
 # --- the Makefile on a tiny project ---------------------------------------------------------
 
-NOTEBOOK_BODY = (
-    "from analysis.core.results import write_results\n"
-    "write_results(election, NB, {'n': n, 'seed': seed})"
-)
+NOTEBOOK_BODY = "from analysis.core.results import write_results\nwrite_results(election, NB, {'n': n, 'seed': seed})"
 
 
 @pytest.fixture
@@ -250,31 +265,32 @@ def tiny_project(tmp_path):
     _write(cfg / "analysis.yml", {"seed": {"default": 1, "help": "s"}})
     _write(cfg / "datasets.yml", {})
     for election in ("sa", "sb"):
-        _write(cfg / "elections" / f"{election}.yml", {"title": election.upper(), "level": "synthetic", "dataset": None})
+        _write(
+            cfg / "elections" / f"{election}.yml", {"title": election.upper(), "level": "synthetic", "dataset": None}
+        )
     (root / "notebooks").mkdir()
     for nb in ("n1", "n2"):
-        _write(cfg / "notebooks" / f"{nb}.yml", {"levels": ["synthetic"], "parameters": {
-            "election": {"default": "sa", "help": "e"}, "n": {"default": 3, "help": "n"}}})
+        _write(
+            cfg / "notebooks" / f"{nb}.yml",
+            {
+                "levels": ["synthetic"],
+                "parameters": {"election": {"default": "sa", "help": "e"}, "n": {"default": 3, "help": "n"}},
+            },
+        )
         book = nbformat.v4.new_notebook()
         params = nbformat.v4.new_code_cell(f'election = "sa"\nseed = 1\nn = 3\nNB = "{nb}"')
         params.metadata["tags"] = ["parameters"]
-        book.cells = [nbformat.v4.new_markdown_cell(f"# {nb}\n**Question:** ?"), params, nbformat.v4.new_code_cell(NOTEBOOK_BODY)]
+        book.cells = [
+            nbformat.v4.new_markdown_cell(f"# {nb}\n**Question:** ?"),
+            params,
+            nbformat.v4.new_code_cell(NOTEBOOK_BODY),
+        ]
         book.metadata["kernelspec"] = {"name": pipeline.KERNEL_NAME, "display_name": "py", "language": "python"}
         nbformat.write(book, root / "notebooks" / f"{nb}.ipynb")
     (root / "data" / "processed").mkdir(parents=True)
     (root / "data" / "processed" / ".gitkeep").touch()
     (root / "data" / "processed" / "sa").mkdir()
-    (root / "build").mkdir()
-    (root / "build" / "venv.stamp").touch()
     return root
-
-
-def make(root, *args):
-    """Run make in ``root`` with this interpreter as the project's Python (nothing is installed)."""
-    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "ELECTION", "PARAMS", "STRICT"}}
-    env.update(PYTHONPATH=str(root / "src"), ELECTION_FORENSICS_ROOT=str(root))
-    cmd = ["make", "--no-print-directory", f"PY={sys.executable}", "VENV_STAMP=build/venv.stamp", *args]
-    return subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=600, check=False)
 
 
 def _runs(output: str) -> list[str]:
@@ -282,36 +298,36 @@ def _runs(output: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_make_all_follows_the_plan_and_is_incremental(tiny_project):
-    first = make(tiny_project, "-j2", "all")
+def test_make_all_follows_the_plan_and_is_incremental(tiny_project, run_make):
+    first = run_make(tiny_project, "-j2", "all")
     assert first.returncode == 0, first.stderr
     assert _runs(first.stderr) == ["sa/n1", "sa/n2", "sb/n1", "sb/n2"]
     assert json.loads((tiny_project / "reports/results/sb/n2.json").read_text()) == {"n": 3, "seed": 1}
     assert 'id="sb"' in (tiny_project / "reports/index.html").read_text()
-    again = make(tiny_project, "all")
+    again = run_make(tiny_project, "all")
     assert again.returncode == 0 and _runs(again.stderr) == [] and "Nothing to be done" in again.stdout, again.stdout
-    one = make(tiny_project, "all", "ELECTION=sb", "PARAMS=n=5")
+    one = run_make(tiny_project, "all", "ELECTION=sb", "PARAMS=n=5")
     assert one.returncode == 0 and _runs(one.stderr) == ["sb/n1", "sb/n2"], one.stderr
     assert json.loads((tiny_project / "reports/results/sb/n1.json").read_text()) == {"n": 5, "seed": 1}
 
 
-def test_make_unknown_election_fails_with_the_known_ones(tiny_project):
-    bad = make(tiny_project, "all", "ELECTION=sa kz2O11")
+def test_make_unknown_election_fails_with_the_known_ones(tiny_project, run_make):
+    bad = run_make(tiny_project, "all", "ELECTION=sa kz2O11")
     assert bad.returncode != 0
     assert "unknown election(s) kz2O11; known: sa sb" in bad.stderr
     assert not (tiny_project / "reports" / "results").exists()
 
 
-def test_make_picks_up_a_new_election_without_other_edits(tiny_project):
-    assert "unknown election(s) sc; known: sa sb" in make(tiny_project, "all", "ELECTION=sc").stderr
+def test_make_picks_up_a_new_election_without_other_edits(tiny_project, run_make):
+    assert "unknown election(s) sc; known: sa sb" in run_make(tiny_project, "all", "ELECTION=sc").stderr
     _write(tiny_project / "config/elections/sc.yml", {"title": "SC", "level": "synthetic", "dataset": None})
-    dry = make(tiny_project, "-n", "all", "ELECTION=sc")
+    dry = run_make(tiny_project, "-n", "all", "ELECTION=sc")
     assert dry.returncode == 0, dry.stderr
     assert "--election sc --notebook n1" in dry.stdout and "--election sa" not in dry.stdout
 
 
-def test_make_clean_keeps_the_tracked_gitkeep(tiny_project):
-    result = make(tiny_project, "clean")
+def test_make_clean_keeps_the_tracked_gitkeep(tiny_project, run_make):
+    result = run_make(tiny_project, "clean")
     assert result.returncode == 0, result.stderr
     assert (tiny_project / "data/processed/.gitkeep").exists()
     assert not (tiny_project / "data/processed/sa").exists() and not (tiny_project / "build").exists()

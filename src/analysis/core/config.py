@@ -103,7 +103,9 @@ def _check_parameters(spec: object, where: str) -> dict[str, dict]:
             raise ConfigError(f"{where}: parameter {name!r} must be a mapping with 'default' and 'help'")
         unknown = sorted(set(entry) - set(PARAMETER_KEYS))
         if unknown:
-            raise ConfigError(f"{where}: parameter {name!r}: unknown key(s) {', '.join(map(repr, unknown))} (allowed: default, help)")
+            raise ConfigError(
+                f"{where}: parameter {name!r}: unknown key(s) {', '.join(map(repr, unknown))} (allowed: default, help)"
+            )
     return spec
 
 
@@ -151,7 +153,7 @@ def _check_levels(levels: object, where: str) -> tuple[str, ...]:
 def _check_reference(value: object, where: str) -> str:
     if isinstance(value, str) and (_REFERENCE.fullmatch(value) or ELECTION_ID.fullmatch(value)):
         return value
-    raise ConfigError(f"{where}: {value!r} must be an election id or a parameter name in braces, e.g. \"{{control}}\"")
+    raise ConfigError(f'{where}: {value!r} must be an election id or a parameter name in braces, e.g. "{{control}}"')
 
 
 def _check_requirement(entry: object, where: str) -> Requirement:
@@ -160,7 +162,9 @@ def _check_requirement(entry: object, where: str) -> Requirement:
         raise ConfigError(f"{where}: must be a mapping with `notebook:` (and `election:`) or `data:`")
     unknown = sorted(set(entry) - set(REQUIREMENT_KEYS[kind]))
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))} (allowed: {', '.join(REQUIREMENT_KEYS[kind])})")
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(map(repr, unknown))} (allowed: {', '.join(REQUIREMENT_KEYS[kind])})"
+        )
     levels = _check_levels(entry["levels"], f"{where}.levels") if "levels" in entry else LEVELS
     if kind == "data":
         return Requirement(election=_check_reference(entry["data"], f"{where}.data"), levels=levels)
@@ -180,7 +184,9 @@ def load_notebook(notebook: str, config_dir: Path | None = None) -> NotebookSpec
         raise ConfigError(f"{where}: must be a mapping with keys {', '.join(NOTEBOOK_KEYS)}")
     unknown = sorted(set(spec) - set(NOTEBOOK_KEYS))
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))} (allowed: {', '.join(NOTEBOOK_KEYS)})")
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(map(repr, unknown))} (allowed: {', '.join(NOTEBOOK_KEYS)})"
+        )
     if "levels" not in spec:
         raise ConfigError(f"{where}: missing `levels:` (the election levels it runs for: {', '.join(LEVELS)})")
     requires = spec.get("requires") or []
@@ -231,7 +237,9 @@ def check_election(cfg: object, path: Path, config_dir: Path | None = None) -> d
         raise ConfigError(f"{where}: must be a mapping")
     unknown = sorted(set(cfg) - set(ELECTION_KEYS), key=str)
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))} (allowed: {', '.join(ELECTION_KEYS)})")
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(map(repr, unknown))} (allowed: {', '.join(ELECTION_KEYS)})"
+        )
     for key, (types, required) in ELECTION_KEYS.items():
         if key not in cfg:
             if required:
@@ -253,7 +261,9 @@ def check_election(cfg: object, path: Path, config_dir: Path | None = None) -> d
         known = {"election"}.union(*parameter_specs(config_dir).values())
         unknown = sorted(set(params) - known, key=str)
         if unknown:
-            raise ConfigError(f"{where}: params: unknown parameter(s) {', '.join(map(repr, unknown))}; see README's parameter table")
+            raise ConfigError(
+                f"{where}: params: unknown parameter(s) {', '.join(map(repr, unknown))}; see README's parameter table"
+            )
     return cfg
 
 

@@ -69,7 +69,9 @@ def _notebooks_present(config_dir: Path, notebooks_dir: Path) -> list[str]:
     declared = config.list_notebooks(config_dir)
     present = sorted(p.stem for p in notebooks_dir.glob("*.ipynb"))
     if missing := sorted(set(declared) - set(present)):
-        raise config.ConfigError(f"config/notebooks/{missing[0]}.yml declares a notebook, but notebooks/{missing[0]}.ipynb does not exist")
+        raise config.ConfigError(
+            f"config/notebooks/{missing[0]}.yml declares a notebook, but notebooks/{missing[0]}.ipynb does not exist"
+        )
     if undeclared := sorted(set(present) - set(declared)):
         raise config.ConfigError(
             f"notebooks/{undeclared[0]}.ipynb has no config/notebooks/{undeclared[0]}.yml declaring its levels and parameters"
@@ -116,7 +118,9 @@ def build_plan(
     for election in plan.data_elections:
         plan.data_inputs[election] = _raw_inputs(election, cfgs[election], catalog, config_dir.parent)
     for election in configured:
-        plan.runs[election] = [Run(election, nb) for nb, spec in specs.items() if cfgs[election]["level"] in spec.levels]
+        plan.runs[election] = [
+            Run(election, nb) for nb, spec in specs.items() if cfgs[election]["level"] in spec.levels
+        ]
 
     def planned(run: Run) -> bool:
         return run in plan.runs.get(run.election, [])
@@ -132,7 +136,9 @@ def build_plan(
                 continue
             for other in config.resolve_elections(req.election, parameters, cfg, where):
                 if other not in cfgs:
-                    raise config.ConfigError(f"{where}: election {other!r} ({req.election}) is not configured (known: {', '.join(configured)})")
+                    raise config.ConfigError(
+                        f"{where}: election {other!r} ({req.election}) is not configured (known: {', '.join(configured)})"
+                    )
                 if req.kind == "data":
                     if not cfgs[other].get("dataset"):
                         raise config.ConfigError(f"{where}: election {other!r} ({req.election}) has no dataset to read")
