@@ -1,26 +1,15 @@
 """Configuration: analysis defaults, notebook declarations, elections, overrides.
 
-- ``config/analysis.yml``: parameters shared by every notebook, ``{name: {default, help}}``.
-- ``config/notebooks/<nb>.yml``: one notebook's declaration::
+The formats are in docs/ARCHITECTURE.md ("Configuration"); in short:
 
-      levels: [station, region]        # election levels it runs for (station | region | synthetic)
-      requires:                        # what it reads besides its own election's data
-        - {notebook: 02_protocols, election: "{reference_election}", levels: [region]}
-        - {data: "{control}"}
-      parameters:
-        election: {default: ru2011, help: "..."}
+- ``config/analysis.yml``: parameters shared by every notebook, ``{name: {default, help}}``;
+- ``config/notebooks/<nb>.yml``: ``levels`` (election levels it runs for), ``requires`` (runs
+  whose results and elections whose data it reads: :class:`Requirement`) and ``parameters``;
+- ``config/elections/<id>.yml``: one election (keys in :data:`ELECTION_KEYS`; ``<id>`` matches
+  :data:`ELECTION_ID`).
 
-  A ``requires`` entry is a run (``notebook`` + ``election``, which defaults to the run's own
-  election) whose results the notebook reads, or an election whose prepared ``data`` it reads;
-  ``levels`` (optional) limits the entry to runs of elections of those levels. An election is
-  a literal id or ``{name}``: the run's parameter ``name``, or, where that is null or absent,
-  the election config's own key ``name`` (so ``{control}`` is the election's control); a list
-  value names several elections, null none.
-- ``config/elections/<id>.yml``: one election (keys in :data:`ELECTION_KEYS`); ``<id>`` matches
-  :data:`ELECTION_ID`.
-
-Parameter precedence (later wins): analysis.yml < the notebook's ``parameters`` < the
-election's ``params:`` < command-line overrides (``PARAMS``).
+Every error names the file and the key. Parameter precedence (later wins): analysis.yml < the
+notebook's ``parameters`` < the election's ``params:`` < command-line overrides (``PARAMS``).
 """
 
 from __future__ import annotations
@@ -37,7 +26,7 @@ import yaml
 from analysis.core import paths
 
 LEVELS = ("station", "region", "synthetic")
-ELECTION_ID = re.compile(r"[a-z0-9_]+")
+ELECTION_ID = paths.ELECTION_ID
 NOTEBOOK_KEYS = ("levels", "requires", "parameters")
 PARAMETER_KEYS = ("default", "help")
 REQUIREMENT_KEYS = {"notebook": ("notebook", "election", "levels"), "data": ("data", "levels")}
@@ -80,6 +69,13 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
+def _check_keys(mapping: dict, allowed, where: str) -> None:
+    """A typo'd key (`contorl:`) would otherwise be ignored without a word."""
+    unknown = sorted(set(mapping) - set(allowed), key=str)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))} (allowed: {', '.join(allowed)})")
+
+
 def check_election_id(election: object, where: str = "election id") -> str:
     """``election`` if it is a valid id (``^[a-z0-9_]+$``: it names folders), else :class:`ConfigError`."""
     if not isinstance(election, str) or not ELECTION_ID.fullmatch(election):
@@ -101,11 +97,7 @@ def _check_parameters(spec: object, where: str) -> dict[str, dict]:
             raise ConfigError(f"{where}: parameter name {name!r} is not a valid identifier (quote it or rename it)")
         if not isinstance(entry, dict) or "default" not in entry or "help" not in entry:
             raise ConfigError(f"{where}: parameter {name!r} must be a mapping with 'default' and 'help'")
-        unknown = sorted(set(entry) - set(PARAMETER_KEYS))
-        if unknown:
-            raise ConfigError(
-                f"{where}: parameter {name!r}: unknown key(s) {', '.join(map(repr, unknown))} (allowed: default, help)"
-            )
+        _check_keys(entry, PARAMETER_KEYS, f"{where}: parameter {name!r}")
     return spec
 
 
@@ -121,7 +113,11 @@ def shared_parameters(config_dir: Path | None = None) -> dict[str, dict]:
 
 @dataclass(frozen=True)
 class Requirement:
-    """One ``requires`` entry: the results of run ``notebook``/``election``, or ``election``'s data (notebook None)."""
+    """One ``requires`` entry: the results of run ``notebook``/``election``, or ``election``'s data (notebook None).
+
+    ``election`` is an id or ``{parameter}`` (:func:`resolve_elections`); ``levels`` limits the
+    entry to runs of elections of those levels.
+    """
 
     election: str
     notebook: str | None = None
@@ -160,11 +156,7 @@ def _check_requirement(entry: object, where: str) -> Requirement:
     kind = next((k for k in REQUIREMENT_KEYS if isinstance(entry, dict) and k in entry), None)
     if kind is None:
         raise ConfigError(f"{where}: must be a mapping with `notebook:` (and `election:`) or `data:`")
-    unknown = sorted(set(entry) - set(REQUIREMENT_KEYS[kind]))
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(map(repr, unknown))} (allowed: {', '.join(REQUIREMENT_KEYS[kind])})"
-        )
+    _check_keys(entry, REQUIREMENT_KEYS[kind], where)
     levels = _check_levels(entry["levels"], f"{where}.levels") if "levels" in entry else LEVELS
     if kind == "data":
         return Requirement(election=_check_reference(entry["data"], f"{where}.data"), levels=levels)
@@ -182,11 +174,7 @@ def load_notebook(notebook: str, config_dir: Path | None = None) -> NotebookSpec
     spec = load_yaml(path)
     if not isinstance(spec, dict):
         raise ConfigError(f"{where}: must be a mapping with keys {', '.join(NOTEBOOK_KEYS)}")
-    unknown = sorted(set(spec) - set(NOTEBOOK_KEYS))
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(map(repr, unknown))} (allowed: {', '.join(NOTEBOOK_KEYS)})"
-        )
+    _check_keys(spec, NOTEBOOK_KEYS, where)
     if "levels" not in spec:
         raise ConfigError(f"{where}: missing `levels:` (the election levels it runs for: {', '.join(LEVELS)})")
     requires = spec.get("requires") or []
@@ -235,11 +223,7 @@ def check_election(cfg: object, path: Path, config_dir: Path | None = None) -> d
     where = _rel(path)
     if not isinstance(cfg, dict):
         raise ConfigError(f"{where}: must be a mapping")
-    unknown = sorted(set(cfg) - set(ELECTION_KEYS), key=str)
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(map(repr, unknown))} (allowed: {', '.join(ELECTION_KEYS)})"
-        )
+    _check_keys(cfg, ELECTION_KEYS, where)
     for key, (types, required) in ELECTION_KEYS.items():
         if key not in cfg:
             if required:
@@ -354,7 +338,11 @@ def notebook_parameters(
 
 
 def resolve_elections(reference: str, parameters: dict, election_cfg: dict, where: str) -> list[str]:
-    """The election ids a ``requires`` reference names for one run (see the module docstring).
+    """The election ids a ``requires`` reference names for one run.
+
+    A literal id names itself. ``{name}`` is the run's parameter ``name`` or, where that is null
+    or absent, the election config's key ``name`` (so ``{control}`` is the election's control
+    unless the ``control`` parameter overrides it); a list names several elections, null none.
 
     >>> resolve_elections("{control}", {"control": None}, {"control": "pl2020r1"}, "x")
     ['pl2020r1']
