@@ -17,6 +17,7 @@
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 .SECONDEXPANSION:
 

@@ -324,6 +324,8 @@ def test_make_picks_up_a_new_election_without_other_edits(tiny_project, run_make
     dry = run_make(tiny_project, "-n", "all", "ELECTION=sc")
     assert dry.returncode == 0, dry.stderr
     assert "--election sc --notebook n1" in dry.stdout and "--election sa" not in dry.stdout
+    default_goal = run_make(tiny_project, "-n")  # the plan's rules come first in the file; the goal is still `all`
+    assert "--election sa --notebook n1" in default_goal.stdout and "--election sc --notebook n2" in default_goal.stdout
 
 
 def test_make_clean_keeps_the_tracked_gitkeep(tiny_project, run_make):
