@@ -72,8 +72,10 @@ $(VENV_STAMP): pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name election-forensics --display-name "Python (election-forensics)" >/dev/null
 	@touch $@
 
-# Directories are prerequisites too: adding or removing an election or notebook changes them.
-$(PLAN): $(VENV_STAMP) $(SRC) $(CONFIG) config/elections config/notebooks notebooks build/params.txt
+# Directories are prerequisites too: adding or removing an election, a notebook or a raw file
+# changes them.
+RAW_DIRS := $(patsubst %/,%,$(filter-out data/raw/external/,$(wildcard data/raw/*/)))
+$(PLAN): $(VENV_STAMP) $(SRC) $(CONFIG) config/elections config/notebooks notebooks $(RAW_DIRS) build/params.txt
 	$(PY) -m analysis.report.pipeline plan --params "$(PARAMS)" --out $@
 
 plan: $(VENV_STAMP)
