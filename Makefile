@@ -1,16 +1,23 @@
 # Election forensics: reproducible, parameterized notebooks.
-#   make all     run every notebook for every election, build reports/index.html
-#   make test    run the test suite
+#   make all     run every notebook for every configured election, build reports/index.html
+#   make plan    show which notebooks run for which election, and what each needs first
+#   make test    run the test suite (with the doctests of src/analysis)
+#   make lint    ruff check + ruff format --check
 #   make bench   run the benchmarks
-# Both create .venv (python3 -m venv + pip) when it is missing.
+# All create .venv (python3 -m venv + pip) when it is missing.
 #
 # Variables:
-#   ELECTION="kz2011 ru2011"   elections to run (default: all configured)
+#   ELECTION="kz2011 ru2011"   elections to run (default: every config/elections/<id>.yml)
 #   PARAMS="alpha=0.01 seed=7"  parameter overrides (see README's parameter table)
 #   STRICT=1                   fail instead of skipping an election whose data cannot be had
+#
+# This file names no election and no notebook: it includes build/plan.mk, which
+# `python -m analysis.report.pipeline plan` writes from config/elections/*.yml and
+# config/notebooks/*.yml (docs/ARCHITECTURE.md, "The run plan").
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 .SECONDEXPANSION:
 
@@ -19,38 +26,42 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 
-ALL_ELECTIONS := kz2011 ru2011 pl2020r1 calibration
-ELECTION ?= $(ALL_ELECTIONS)
 PARAMS ?=
 STRICT ?= 0
 STRICT_FLAG := $(if $(filter 1 yes true,$(STRICT)),--strict,)
 
-# Which notebooks run for which election (only those present in notebooks/ are used).
-NB_kz2011 := 01_clean_kz2011 02_protocols 03_distributions 04_full_turnout 05_digits 06_integer_spikes 08_fraud_model
-NB_ru2011 := 02_protocols 03_distributions 04_full_turnout 05_digits 06_integer_spikes 08_fraud_model
-NB_pl2020r1 := $(NB_ru2011)
-NB_calibration := 07_calibration_power
-DATA_ELECTIONS := kz2011 ru2011 pl2020r1
-
-present = $(filter $(basename $(notdir $(wildcard notebooks/*.ipynb))),$(1))
-NB_STAMPS := $(foreach e,$(ELECTION),$(foreach n,$(call present,$(NB_$(e))),build/stamps/$(e)/$(n).done))
-DATA_STAMPS := $(foreach e,$(DATA_ELECTIONS),build/stamps/data/$(e).done)
-
 SRC := $(shell find src/analysis -name '*.py' | sort)
 CONFIG := $(sort $(wildcard config/*.yml config/*/*.yml))
-KZ_RAW := $(sort $(wildcard data/raw/kz2011/*))
 
 # PARAMS is a dependency too: rewrite build/params.txt only when it changes.
 $(shell mkdir -p build)
 $(file >build/params.new,$(PARAMS))
 $(shell cmp -s build/params.new build/params.txt || mv build/params.new build/params.txt; rm -f build/params.new)
 
-.PHONY: all venv data test bench index clean clean-reports help FORCE
+# The plan: PLAN_ELECTIONS, PLAN_RUNS_<election>, PLAN_RUN_STAMPS, PLAN_DATA_STAMPS and one
+# prerequisite line per run. Goals that need no plan do not build it (nor .venv for it).
+PLAN := build/plan.mk
+NO_PLAN_GOALS := help venv plan test lint clean clean-reports
+ifneq ($(filter-out $(NO_PLAN_GOALS),$(or $(MAKECMDGOALS),all)),)
+include $(PLAN)
+endif
 
-all: reports/index.html
+ELECTION ?= $(PLAN_ELECTIONS)
+UNKNOWN_ELECTIONS = $(filter-out $(PLAN_ELECTIONS),$(ELECTION))
+RUN_STAMPS = $(foreach e,$(ELECTION),$(PLAN_RUNS_$(e)))
+DATA_STAMPS = $(filter $(foreach e,$(ELECTION),build/stamps/data/$(e).done),$(PLAN_DATA_STAMPS))
+CHECKED = $(if $(UNKNOWN_ELECTIONS),unknown-election,$(1))
+
+.PHONY: all plan venv data test lint bench index clean clean-reports help unknown-election FORCE
+
+all: $(call CHECKED,reports/index.html)
 
 help:
-	@sed -n '1,12p' Makefile
+	@sed -n '1,17p' Makefile
+
+unknown-election:
+	@echo "ERROR: unknown election(s) $(UNKNOWN_ELECTIONS); known: $(PLAN_ELECTIONS) (config/elections/<id>.yml)" >&2
+	@exit 2
 
 venv: $(VENV_STAMP)
 
@@ -61,10 +72,19 @@ $(VENV_STAMP): pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name election-forensics --display-name "Python (election-forensics)" >/dev/null
 	@touch $@
 
-data: $(DATA_STAMPS)
+# Directories are prerequisites too: adding or removing an election, a notebook or a raw file
+# changes them.
+RAW_DIRS := $(patsubst %/,%,$(filter-out data/raw/external/,$(wildcard data/raw/*/)))
+$(PLAN): $(VENV_STAMP) $(SRC) $(CONFIG) config/elections config/notebooks notebooks $(RAW_DIRS) build/params.txt
+	$(PY) -m analysis.report.pipeline plan --params "$(PARAMS)" --out $@
+
+plan: $(VENV_STAMP)
+	$(PY) -m analysis.report.pipeline plan --format text --params "$(PARAMS)" $(if $(ELECTION),--elections $(ELECTION))
+
+data: $(call CHECKED,$(DATA_STAMPS))
 
 # An election whose dataset could not be had is retried on every run (FORCE).
-build/stamps/data/%.done: $(VENV_STAMP) $(SRC) config/datasets.yml $(KZ_RAW) \
+$(PLAN_DATA_STAMPS): build/stamps/data/%.done: $(VENV_STAMP) $(SRC) config/datasets.yml config/elections/%.yml \
 		$$(if $$(wildcard data/processed/$$*/UNAVAILABLE.txt),FORCE)
 	@mkdir -p $(@D)
 	$(PY) -m analysis.data.datasets prepare $* $(STRICT_FLAG)
@@ -76,19 +96,15 @@ build/check-params.done: build/params.txt $(VENV_STAMP) $(wildcard notebooks/*.i
 	@touch $@
 
 # build/stamps/<election>/<notebook>.done: one executed notebook (ipynb + html + results JSON).
-build/stamps/%.done: notebooks/$$(notdir $$*).ipynb $(SRC) $(CONFIG) $(DATA_STAMPS) \
+# The plan adds what each run needs first (data stamps, stamps of the runs it reads).
+$(PLAN_RUN_STAMPS): build/stamps/%.done: notebooks/$$(notdir $$*).ipynb $(SRC) $(CONFIG) \
 		build/params.txt build/check-params.done $(VENV_STAMP)
 	@mkdir -p $(@D)
 	$(PY) -m analysis.report.pipeline run --election $(patsubst %/,%,$(dir $*)) --notebook $(notdir $*) \
 		--params "$(PARAMS)" $(STRICT_FLAG)
 	@touch $@
 
-# Kazakhstan notebooks set the protocol review and special stations beside the reference
-# elections, so they run after those when both are requested.
-$(foreach n,$(NB_kz2011),$(eval build/stamps/kz2011/$(n).done: | $(filter $(foreach e,ru2011 pl2020r1,build/stamps/$(e)/$(n).done),$(NB_STAMPS))))
-# The ru2011 notebooks show the pl2020r1 control: no order needed (they read its data, not its results).
-
-reports/index.html: $(NB_STAMPS) src/analysis/index.py $(VENV_STAMP)
+reports/index.html: $(RUN_STAMPS) $(SRC) $(CONFIG) $(VENV_STAMP)
 	$(PY) -m analysis.report.index --out $@
 
 index: $(VENV_STAMP)
@@ -97,14 +113,20 @@ index: $(VENV_STAMP)
 test: $(VENV_STAMP)
 	$(PY) -m pytest -q
 
-bench: $(VENV_STAMP) $(DATA_STAMPS)
+lint: $(VENV_STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+bench: $(VENV_STAMP) $(PLAN_DATA_STAMPS)
 	@mkdir -p reports/bench
 	@set -e; for b in $(sort $(wildcard bench/*.py)); do echo "== $$b"; $(PY) $$b; done
 
 clean-reports:
 	rm -rf reports/notebooks reports/figures reports/results reports/index.html build/stamps
 
+# data/processed/.gitkeep is tracked: keep it.
 clean: clean-reports
-	rm -rf data/processed build
+	if [ -d data/processed ]; then find data/processed -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +; fi
+	rm -rf build
 
 FORCE:

@@ -7,18 +7,29 @@ the election once per test session into the real ``data/processed/<election>/`` 
 ``(stations, votes)``. It skips (with the one-line reason) when the dataset's file is not
 available here, and never writes UNAVAILABLE.txt over prepared tables in that case.
 Use it in tests marked ``@pytest.mark.dataset``.
+
+``run_make``: ``run_make(root, *args)`` runs ``make`` in a project copy at ``root`` with this
+interpreter as the project's Python (``PY``) and ``root/build/venv.stamp`` as its venv stamp,
+so nothing is installed; the copy's ``src`` comes first on ``PYTHONPATH``.
+
+Matplotlib draws off-screen (``MPLBACKEND=Agg``), also while the doctests of src/analysis are
+collected.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+os.environ.setdefault("MPLBACKEND", "Agg")
+
 MIRROR_ENV = "ELECTION_DATA_MIRROR"
 NO_MIRROR = (
-    f"{MIRROR_ENV} is not set: dataset tests need the shared datasets "
-    f"(e.g. export {MIRROR_ENV}=/work/shared/datasets)"
+    f"{MIRROR_ENV} is not set: dataset tests need the shared datasets (e.g. export {MIRROR_ENV}=/work/shared/datasets)"
 )
 
 
@@ -52,3 +63,22 @@ def processed_election():
         return cache[election]
 
     return get
+
+
+# Variables of an outer make (`make test`) or of the user's shell must not steer the inner make.
+MAKE_ENV_DROPPED = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "ELECTION", "PARAMS", "STRICT"}
+
+
+@pytest.fixture(scope="session")
+def run_make():
+    def run(root: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+        stamp = root / "build" / "venv.stamp"
+        if not stamp.exists():  # created once: a newer stamp would make every target out of date
+            stamp.parent.mkdir(parents=True, exist_ok=True)
+            stamp.touch()
+        env = {k: v for k, v in os.environ.items() if k not in MAKE_ENV_DROPPED}
+        env.update(PYTHONPATH=str(root / "src"), ELECTION_FORENSICS_ROOT=str(root))
+        cmd = ["make", "--no-print-directory", f"PY={sys.executable}", "VENV_STAMP=build/venv.stamp", *args]
+        return subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+    return run

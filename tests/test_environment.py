@@ -1,8 +1,8 @@
 """The dependency pins live in pyproject.toml; environment.yml must list the same ones."""
 
 import re
-import tomllib
 
+import tomllib
 import yaml
 
 from analysis.core import paths

@@ -1,15 +1,23 @@
-"""The papermill runner: parameters reach the notebook, failures stop the run, missing data skips."""
+"""The papermill runner and the run plan.
+
+Runner: parameters reach the notebook, failures stop the run, missing data skips. Plan: which
+notebook runs for which election follows from the levels, what runs first from ``requires``.
+Makefile: driven by the plan alone (a tiny project run end to end by make).
+"""
 
 import importlib
 import json
+import shutil
 
 import nbformat
 import pytest
 import yaml
 
-from analysis.core import paths
-
+from analysis.core import config, paths
 from analysis.report import pipeline
+from analysis.report import plan as run_plan
+
+REPO = paths.ROOT
 
 
 @pytest.fixture
@@ -18,19 +26,29 @@ def project(tmp_path, monkeypatch):
     (tmp_path / "config" / "elections").mkdir(parents=True)
     (tmp_path / "config" / "notebooks").mkdir()
     (tmp_path / "config" / "analysis.yml").write_text(yaml.safe_dump({"alpha": {"default": 0.05, "help": "level"}}))
-    (tmp_path / "config" / "notebooks" / "demo.yml").write_text(yaml.safe_dump({"n": {"default": 3, "help": "count"}}))
-    (tmp_path / "config" / "elections" / "demo.yml").write_text(yaml.safe_dump({"title": "Demo", "dataset": "demo", "params": {"n": 4}}))
+    for nb in ("demo", "broken"):
+        declaration = {"levels": ["station"], "parameters": {"n": {"default": 3, "help": "count"}}}
+        (tmp_path / "config" / "notebooks" / f"{nb}.yml").write_text(yaml.safe_dump(declaration))
+    election = {"title": "Demo", "level": "station", "dataset": "demo", "leader": "A", "params": {"n": 4}}
+    (tmp_path / "config" / "elections" / "demo.yml").write_text(yaml.safe_dump(election))
     (tmp_path / "notebooks").mkdir()
 
     def make_nb(name, body):
         nb = nbformat.v4.new_notebook()
         params = nbformat.v4.new_code_cell('election = "x"\nalpha = 0.05\nn = 3')
         params.metadata["tags"] = ["parameters"]
-        nb.cells = [nbformat.v4.new_markdown_cell("# Demo\n**Question:** does it run?"), params, nbformat.v4.new_code_cell(body)]
+        nb.cells = [
+            nbformat.v4.new_markdown_cell("# Demo\n**Question:** does it run?"),
+            params,
+            nbformat.v4.new_code_cell(body),
+        ]
         nb.metadata["kernelspec"] = {"name": pipeline.KERNEL_NAME, "display_name": "py", "language": "python"}
         nbformat.write(nb, tmp_path / "notebooks" / f"{name}.ipynb")
 
-    make_nb("demo", "from analysis.core.results import write_results\nwrite_results(election, 'demo', {'alpha': alpha, 'n': n})")
+    make_nb(
+        "demo",
+        "from analysis.core.results import write_results\nwrite_results(election, 'demo', {'alpha': alpha, 'n': n})",
+    )
     make_nb("broken", "raise ValueError('deliberate failure for the test')")
     monkeypatch.setenv("ELECTION_FORENSICS_ROOT", str(tmp_path))
     importlib.reload(paths)
@@ -69,3 +87,249 @@ def test_unavailable_data_skips_or_fails_when_strict(project):
 def test_unknown_override_is_rejected(project):
     assert pipeline.main(["check-params", "--params", "alpha=0.01"]) == 0
     assert pipeline.main(["check-params", "--params", "alhpa=0.01"]) == 1
+
+
+# --- the plan ---------------------------------------------------------------------------------
+
+
+def _write(path, data):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+@pytest.fixture
+def planned(tmp_path):
+    """config/ + notebooks/ of a project with a station, a region and a synthetic election."""
+    cfg = tmp_path / "config"
+    _write(cfg / "analysis.yml", {"seed": {"default": 1, "help": "s"}})
+    elections = {
+        "st1": {"order": 2, "title": "S1", "level": "station", "dataset": "st1", "leader": "A", "control": "st2"},
+        "st2": {"order": 3, "title": "S2", "level": "station", "dataset": "st2", "leader": "A", "control": None},
+        "reg": {"order": 1, "title": "R", "level": "region", "dataset": "reg", "leader": "A", "control": "st2"},
+        "syn": {"order": 9, "title": "Y", "level": "synthetic", "dataset": None},
+    }
+    for election, body in elections.items():
+        _write(cfg / "elections" / f"{election}.yml", body)
+    p = {"election": {"default": "st1", "help": "e"}}
+    notebooks = {
+        "01_region_only": {"levels": ["region"], "parameters": p},
+        "02_protocols": {
+            "levels": ["station", "region"],
+            "requires": [{"notebook": "02_protocols", "election": "{reference}", "levels": ["region"]}],
+            "parameters": {**p, "reference": {"default": "st1", "help": "r"}},
+        },
+        "03_dist": {
+            "levels": ["station", "region"],
+            "requires": [{"data": "{control}"}, {"notebook": "02_protocols"}],
+            "parameters": {**p, "control": {"default": None, "help": "c"}},
+        },
+        "07_calibration": {"levels": ["synthetic"], "parameters": p},
+    }
+    (tmp_path / "notebooks").mkdir()
+    for nb, body in notebooks.items():
+        _write(cfg / "notebooks" / f"{nb}.yml", body)
+        nbformat.write(nbformat.v4.new_notebook(), tmp_path / "notebooks" / f"{nb}.ipynb")
+    (tmp_path / "data" / "raw" / "reg").mkdir(parents=True)
+    (tmp_path / "data" / "raw" / "reg" / "table one.csv").write_text("x\n")
+    return tmp_path
+
+
+def _plan(root, **kwargs):
+    return run_plan.build_plan(config_dir=root / "config", notebooks_dir=root / "notebooks", **kwargs)
+
+
+def test_plan_runs_every_notebook_of_each_level_with_its_needs(planned):
+    plan = _plan(planned)
+    assert plan.elections == ["reg", "st1", "st2", "syn"] and plan.data_elections == ["reg", "st1", "st2"]
+    assert run_plan.describe(plan).splitlines() == [
+        "reg/01_region_only  <- data:reg",
+        "reg/02_protocols  <- data:reg, st1/02_protocols",
+        "reg/03_dist  <- data:reg, data:st2, reg/02_protocols",
+        "st1/02_protocols  <- data:st1",  # the region-only requirement does not apply; no self-dependency
+        "st1/03_dist  <- data:st1, data:st2, st1/02_protocols",
+        "st2/02_protocols  <- data:st2",
+        "st2/03_dist  <- data:st2, st2/02_protocols",  # no control: only its own data
+        "syn/07_calibration  <- nothing",
+    ]
+
+
+def test_plan_resolves_requirements_with_overrides(planned):
+    plan = _plan(planned, overrides={"reference": "st2", "control": "st1"})
+    by_run = {str(r): [str(x) for x in plan.needs_runs[r]] + plan.needs_data[r] for r in plan.all_runs()}
+    assert by_run["reg/02_protocols"] == ["st2/02_protocols", "reg"]
+    assert by_run["st2/03_dist"] == ["st2/02_protocols", "st2", "st1"]
+
+
+def test_plan_for_some_elections_keeps_what_they_require(planned):
+    plan = _plan(planned, elections=["reg"])
+    assert [str(r) for r in plan.all_runs()] == [
+        "reg/01_region_only",
+        "reg/02_protocols",
+        "reg/03_dist",
+        "st1/02_protocols",
+    ]
+    assert plan.data_elections == ["reg", "st1", "st2"]
+    with pytest.raises(config.ConfigError, match=r"unknown election 'kz2o11' \(known: reg, st1, st2, syn\)"):
+        _plan(planned, elections=["kz2o11"])
+    with pytest.raises(config.ConfigError, match=r"'../x' \(not a valid election id; known: reg"):
+        _plan(planned, elections=["../x"])
+
+
+def test_plan_makefile_format(planned):
+    text = run_plan.makefile(_plan(planned))
+    lines = text.splitlines()
+    assert "PLAN_ELECTIONS := reg st1 st2 syn" in lines
+    assert "PLAN_DATA_ELECTIONS := reg st1 st2" in lines
+    assert "PLAN_LEVEL_reg := region" in lines
+    assert "PLAN_RUNS_syn := build/stamps/syn/07_calibration.done" in lines
+    assert (
+        "PLAN_DATA_STAMPS := build/stamps/data/reg.done build/stamps/data/st1.done build/stamps/data/st2.done" in lines
+    )
+    assert "build/stamps/data/reg.done: data/raw/reg/table\\ one.csv" in lines
+    assert (
+        "build/stamps/reg/03_dist.done: build/stamps/data/reg.done build/stamps/data/st2.done "
+        "build/stamps/reg/02_protocols.done"
+    ) in lines
+    assert "build/stamps/syn/07_calibration.done:" in lines
+    run_stamps = next(x for x in lines if x.startswith("PLAN_RUN_STAMPS := ")).split()[2:]
+    assert len(run_stamps) == 8 and run_stamps[0] == "build/stamps/reg/01_region_only.done"
+
+
+def _edit_orphan_declaration(root):
+    _write(root / "config/notebooks/09_new.yml", {"levels": ["station"]})
+
+
+def _edit_undeclared_notebook(root):
+    nbformat.write(nbformat.v4.new_notebook(), root / "notebooks/09_new.ipynb")
+
+
+def _control(name):
+    def edit(root):
+        body = {"title": "S2", "level": "station", "dataset": "st2", "leader": "A", "control": name}
+        _write(root / "config/elections/st2.yml", body)
+
+    return edit
+
+
+def _edit_unplanned_requirement(root):
+    requires = [{"notebook": "07_calibration", "election": "st1"}]
+    _write(root / "config/notebooks/01_region_only.yml", {"levels": ["region"], "requires": requires})
+
+
+def _edit_cycle(root):
+    _write(root / "config/notebooks/01_region_only.yml", {"levels": ["region"], "requires": [{"notebook": "03_dist"}]})
+    requires = [{"notebook": "01_region_only", "levels": ["region"]}]
+    _write(root / "config/notebooks/02_protocols.yml", {"levels": ["station", "region"], "requires": requires})
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            _edit_orphan_declaration,
+            "config/notebooks/09_new.yml declares a notebook, but notebooks/09_new.ipynb does not exist",
+        ),
+        (_edit_undeclared_notebook, "notebooks/09_new.ipynb has no config/notebooks/09_new.yml"),
+        (
+            _control("nowhere"),
+            "03_dist.yml: requires (run st2/03_dist): election 'nowhere' ({control}) is not configured",
+        ),
+        (_control("syn"), "election 'syn' ({control}) has no dataset to read"),
+        (_edit_unplanned_requirement, "st1/07_calibration is not a planned run"),
+        (
+            _edit_cycle,
+            "circular dependency reg/01_region_only -> reg/03_dist -> reg/02_protocols -> reg/01_region_only",
+        ),
+    ],
+)
+def test_plan_errors(planned, edit, message):
+    edit(planned)
+    with pytest.raises(config.ConfigError) as info:
+        _plan(planned)
+    assert message in str(info.value)
+
+
+# --- the Makefile on a tiny project ---------------------------------------------------------
+
+NOTEBOOK_BODY = "from analysis.core.results import write_results\nwrite_results(election, NB, {'n': n, 'seed': seed})"
+
+
+@pytest.fixture
+def tiny_project(tmp_path):
+    """Makefile + src + a config with two synthetic elections and two notebooks (no data)."""
+    root = tmp_path / "proj"
+    shutil.copytree(REPO / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    shutil.copy(REPO / "Makefile", root / "Makefile")
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    cfg = root / "config"
+    _write(cfg / "analysis.yml", {"seed": {"default": 1, "help": "s"}})
+    _write(cfg / "datasets.yml", {})
+    for election in ("sa", "sb"):
+        _write(
+            cfg / "elections" / f"{election}.yml", {"title": election.upper(), "level": "synthetic", "dataset": None}
+        )
+    (root / "notebooks").mkdir()
+    for nb in ("n1", "n2"):
+        _write(
+            cfg / "notebooks" / f"{nb}.yml",
+            {
+                "levels": ["synthetic"],
+                "parameters": {"election": {"default": "sa", "help": "e"}, "n": {"default": 3, "help": "n"}},
+            },
+        )
+        book = nbformat.v4.new_notebook()
+        params = nbformat.v4.new_code_cell(f'election = "sa"\nseed = 1\nn = 3\nNB = "{nb}"')
+        params.metadata["tags"] = ["parameters"]
+        book.cells = [
+            nbformat.v4.new_markdown_cell(f"# {nb}\n**Question:** ?"),
+            params,
+            nbformat.v4.new_code_cell(NOTEBOOK_BODY),
+        ]
+        book.metadata["kernelspec"] = {"name": pipeline.KERNEL_NAME, "display_name": "py", "language": "python"}
+        nbformat.write(book, root / "notebooks" / f"{nb}.ipynb")
+    (root / "data" / "processed").mkdir(parents=True)
+    (root / "data" / "processed" / ".gitkeep").touch()
+    (root / "data" / "processed" / "sa").mkdir()
+    return root
+
+
+def _runs(output: str) -> list[str]:
+    return sorted(line.split()[1] for line in output.splitlines() if line.startswith("RUN "))
+
+
+@pytest.mark.slow
+def test_make_all_follows_the_plan_and_is_incremental(tiny_project, run_make):
+    first = run_make(tiny_project, "-j2", "all")
+    assert first.returncode == 0, first.stderr
+    assert _runs(first.stderr) == ["sa/n1", "sa/n2", "sb/n1", "sb/n2"]
+    assert json.loads((tiny_project / "reports/results/sb/n2.json").read_text()) == {"n": 3, "seed": 1}
+    assert 'id="sb"' in (tiny_project / "reports/index.html").read_text()
+    again = run_make(tiny_project, "all")
+    assert again.returncode == 0 and _runs(again.stderr) == [] and "Nothing to be done" in again.stdout, again.stdout
+    one = run_make(tiny_project, "all", "ELECTION=sb", "PARAMS=n=5")
+    assert one.returncode == 0 and _runs(one.stderr) == ["sb/n1", "sb/n2"], one.stderr
+    assert json.loads((tiny_project / "reports/results/sb/n1.json").read_text()) == {"n": 5, "seed": 1}
+
+
+def test_make_unknown_election_fails_with_the_known_ones(tiny_project, run_make):
+    bad = run_make(tiny_project, "all", "ELECTION=sa kz2O11")
+    assert bad.returncode != 0
+    assert "unknown election(s) kz2O11; known: sa sb" in bad.stderr
+    assert not (tiny_project / "reports" / "results").exists()
+
+
+def test_make_picks_up_a_new_election_without_other_edits(tiny_project, run_make):
+    assert "unknown election(s) sc; known: sa sb" in run_make(tiny_project, "all", "ELECTION=sc").stderr
+    _write(tiny_project / "config/elections/sc.yml", {"title": "SC", "level": "synthetic", "dataset": None})
+    dry = run_make(tiny_project, "-n", "all", "ELECTION=sc")
+    assert dry.returncode == 0, dry.stderr
+    assert "--election sc --notebook n1" in dry.stdout and "--election sa" not in dry.stdout
+    default_goal = run_make(tiny_project, "-n")  # the plan's rules come first in the file; the goal is still `all`
+    assert "--election sa --notebook n1" in default_goal.stdout and "--election sc --notebook n2" in default_goal.stdout
+
+
+def test_make_clean_keeps_the_tracked_gitkeep(tiny_project, run_make):
+    result = run_make(tiny_project, "clean")
+    assert result.returncode == 0, result.stderr
+    assert (tiny_project / "data/processed/.gitkeep").exists()
+    assert not (tiny_project / "data/processed/sa").exists() and not (tiny_project / "build").exists()

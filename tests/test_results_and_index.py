@@ -4,12 +4,14 @@ import math
 import numpy as np
 import pytest
 
-from analysis.report import index
 from analysis.core.results import read_results, write_results
+from analysis.report import index
 
 
 def test_write_results_is_flat_sorted_and_plain(tmp_path):
-    path = write_results("e", "nb", {"b": np.int64(3), "a": np.float64(0.5), "c": "text", "d": float("nan")}, root=tmp_path)
+    path = write_results(
+        "e", "nb", {"b": np.int64(3), "a": np.float64(0.5), "c": "text", "d": float("nan")}, root=tmp_path
+    )
     text = path.read_text()
     assert list(json.loads(text)) == ["a", "b", "c", "d"]
     assert read_results("e", "nb", root=tmp_path) == {"a": 0.5, "b": 3, "c": "text", "d": None}
@@ -33,7 +35,12 @@ def test_format_value():
 def test_index_lists_numbers_questions_links_and_skips(tmp_path):
     reports = tmp_path
     write_results("ru2011", "02_protocols", {"fail_boxes_gt_issued": 18}, root=reports / "results")
-    write_results("pl2020r1", "02_protocols", {"status": "skipped", "reason": "no mirror: set ELECTION_DATA_MIRROR"}, root=reports / "results")
+    write_results(
+        "pl2020r1",
+        "02_protocols",
+        {"status": "skipped", "reason": "no mirror: set ELECTION_DATA_MIRROR"},
+        root=reports / "results",
+    )
     (reports / "notebooks" / "ru2011").mkdir(parents=True)
     (reports / "notebooks" / "ru2011" / "02_protocols.html").write_text("<html></html>")
     (reports / "figures" / "ru2011").mkdir(parents=True)

@@ -1,18 +1,50 @@
-"""Configuration: analysis defaults, notebook parameter defaults, elections, overrides.
+"""Configuration: analysis defaults, notebook declarations, elections, overrides.
 
-Precedence (later wins): config/analysis.yml < config/notebooks/<nb>.yml <
-config/elections/<election>.yml ``params:`` < command-line overrides (``PARAMS``).
-Parameter files hold ``{name: {default: value, help: text}}``.
+The formats are in docs/ARCHITECTURE.md ("Configuration"); in short:
+
+- ``config/analysis.yml``: parameters shared by every notebook, ``{name: {default, help}}``;
+- ``config/notebooks/<nb>.yml``: ``levels`` (election levels it runs for), ``requires`` (runs
+  whose results and elections whose data it reads: :class:`Requirement`) and ``parameters``;
+- ``config/elections/<id>.yml``: one election (keys in :data:`ELECTION_KEYS`; ``<id>`` matches
+  :data:`ELECTION_ID`).
+
+Every error names the file and the key. Parameter precedence (later wins): analysis.yml < the
+notebook's ``parameters`` < the election's ``params:`` < command-line overrides (``PARAMS``).
 """
 
 from __future__ import annotations
 
 import ast
+import datetime
+import re
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from analysis.core import paths
+
+LEVELS = ("station", "region", "synthetic")
+ELECTION_ID = paths.ELECTION_ID
+NOTEBOOK_KEYS = ("levels", "requires", "parameters")
+PARAMETER_KEYS = ("default", "help")
+REQUIREMENT_KEYS = {"notebook": ("notebook", "election", "levels"), "data": ("data", "levels")}
+# key: (allowed types, required). `dataset` and `leader` are required for station and region levels.
+ELECTION_KEYS: dict[str, tuple[tuple[type, ...], bool]] = {
+    "order": ((int,), False),
+    "title": ((str,), True),
+    "date": ((str, datetime.date), False),
+    "country": ((str,), False),
+    "dataset": ((str, type(None)), False),
+    "level": ((str,), True),
+    "leader": ((str,), False),
+    "candidates": ((list,), False),
+    "control": ((str, type(None)), False),
+    "source": ((str,), False),
+    "params": ((dict, type(None)), False),
+}
+_REFERENCE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class ConfigError(ValueError):
@@ -30,46 +62,213 @@ def load_yaml(path: Path) -> dict:
     return {} if data is None else data
 
 
-def _param_defaults(path: Path) -> dict:
-    if not path.exists():
-        return {}
-    spec = load_yaml(path)
-    out = {}
+def _rel(path: Path) -> str:
+    try:
+        return path.relative_to(paths.ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _check_keys(mapping: dict, allowed, where: str) -> None:
+    """A typo'd key (`contorl:`) would otherwise be ignored without a word."""
+    unknown = sorted(set(mapping) - set(allowed), key=str)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))} (allowed: {', '.join(allowed)})")
+
+
+def check_election_id(election: object, where: str = "election id") -> str:
+    """``election`` if it is a valid id (``^[a-z0-9_]+$``: it names folders), else :class:`ConfigError`."""
+    if not isinstance(election, str) or not ELECTION_ID.fullmatch(election):
+        raise ConfigError(f"{where}: {election!r} is not a valid election id (lower-case letters, digits and _ only)")
+    return election
+
+
+# ---------------------------------------------------------------------------------------------
+# parameters
+
+
+def _check_parameters(spec: object, where: str) -> dict[str, dict]:
+    """``{name: {default, help}}`` validated; ``where`` names the file (and key) in errors."""
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{where}: must be a mapping of parameter name to {{default, help}}")
     for name, entry in spec.items():
         if not isinstance(name, str) or not name.isidentifier():
             # YAML reads keys such as `null`, `yes` or `1` as non-strings.
-            raise ConfigError(f"{path}: parameter name {name!r} is not a valid identifier (quote it or rename it)")
+            raise ConfigError(f"{where}: parameter name {name!r} is not a valid identifier (quote it or rename it)")
         if not isinstance(entry, dict) or "default" not in entry or "help" not in entry:
-            raise ConfigError(f"{path}: parameter {name!r} must be a mapping with 'default' and 'help'")
-        out[name] = entry["default"]
-    return out
+            raise ConfigError(f"{where}: parameter {name!r} must be a mapping with 'default' and 'help'")
+        _check_keys(entry, PARAMETER_KEYS, f"{where}: parameter {name!r}")
+    return spec
+
+
+def shared_parameters(config_dir: Path | None = None) -> dict[str, dict]:
+    """The parameters of config/analysis.yml: ``{name: {default, help}}``."""
+    path = (config_dir or paths.CONFIG) / "analysis.yml"
+    return _check_parameters(load_yaml(path), _rel(path))
+
+
+# ---------------------------------------------------------------------------------------------
+# notebooks
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One ``requires`` entry: the results of run ``notebook``/``election``, or ``election``'s data (notebook None).
+
+    ``election`` is an id or ``{parameter}`` (:func:`resolve_elections`); ``levels`` limits the
+    entry to runs of elections of those levels.
+    """
+
+    election: str
+    notebook: str | None = None
+    levels: tuple[str, ...] = LEVELS
+
+    @property
+    def kind(self) -> str:
+        return "data" if self.notebook is None else "notebook"
+
+
+@dataclass(frozen=True)
+class NotebookSpec:
+    """A notebook's declaration (config/notebooks/<name>.yml)."""
+
+    name: str
+    levels: tuple[str, ...]
+    requires: tuple[Requirement, ...]
+    parameters: dict[str, dict]
+
+
+def _check_levels(levels: object, where: str) -> tuple[str, ...]:
+    if isinstance(levels, str):
+        levels = [levels]
+    if not isinstance(levels, list) or not levels or any(level not in LEVELS for level in levels):
+        raise ConfigError(f"{where}: {levels!r} must be a non-empty list of {', '.join(LEVELS)}")
+    return tuple(levels)
+
+
+def _check_reference(value: object, where: str) -> str:
+    if isinstance(value, str) and (_REFERENCE.fullmatch(value) or ELECTION_ID.fullmatch(value)):
+        return value
+    raise ConfigError(f'{where}: {value!r} must be an election id or a parameter name in braces, e.g. "{{control}}"')
+
+
+def _check_requirement(entry: object, where: str) -> Requirement:
+    kind = next((k for k in REQUIREMENT_KEYS if isinstance(entry, dict) and k in entry), None)
+    if kind is None:
+        raise ConfigError(f"{where}: must be a mapping with `notebook:` (and `election:`) or `data:`")
+    _check_keys(entry, REQUIREMENT_KEYS[kind], where)
+    levels = _check_levels(entry["levels"], f"{where}.levels") if "levels" in entry else LEVELS
+    if kind == "data":
+        return Requirement(election=_check_reference(entry["data"], f"{where}.data"), levels=levels)
+    notebook = entry["notebook"]
+    if not isinstance(notebook, str) or not notebook:
+        raise ConfigError(f"{where}.notebook: {notebook!r} is not a notebook name")
+    election = _check_reference(entry.get("election", "{election}"), f"{where}.election")
+    return Requirement(election=election, notebook=notebook, levels=levels)
+
+
+def load_notebook(notebook: str, config_dir: Path | None = None) -> NotebookSpec:
+    """The validated declaration of ``notebook`` (errors name the file and the key)."""
+    path = (config_dir or paths.CONFIG) / "notebooks" / f"{notebook}.yml"
+    where = _rel(path)
+    spec = load_yaml(path)
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{where}: must be a mapping with keys {', '.join(NOTEBOOK_KEYS)}")
+    _check_keys(spec, NOTEBOOK_KEYS, where)
+    if "levels" not in spec:
+        raise ConfigError(f"{where}: missing `levels:` (the election levels it runs for: {', '.join(LEVELS)})")
+    requires = spec.get("requires") or []
+    if not isinstance(requires, list):
+        raise ConfigError(f"{where}: requires: must be a list")
+    return NotebookSpec(
+        name=notebook,
+        levels=_check_levels(spec["levels"], f"{where}: levels"),
+        requires=tuple(_check_requirement(e, f"{where}: requires[{i}]") for i, e in enumerate(requires)),
+        parameters=_check_parameters(spec.get("parameters") or {}, f"{where}: parameters"),
+    )
+
+
+def list_notebooks(config_dir: Path | None = None) -> list[str]:
+    """Declared notebooks (config/notebooks/*.yml), sorted by name."""
+    return sorted(p.stem for p in ((config_dir or paths.CONFIG) / "notebooks").glob("*.yml"))
 
 
 def parameter_specs(config_dir: Path | None = None) -> dict[str, dict]:
-    """All documented parameters: {source: {name: {default, help}}} for the README table."""
-    config_dir = config_dir or paths.CONFIG
-    specs = {"analysis": load_yaml(config_dir / "analysis.yml")}
-    for path in sorted((config_dir / "notebooks").glob("*.yml")):
-        specs[path.stem] = load_yaml(path)
+    """All documented parameters: ``{source: {name: {default, help}}}``, source ``analysis`` or a notebook."""
+    specs = {"analysis": shared_parameters(config_dir)}
+    for notebook in list_notebooks(config_dir):
+        specs[notebook] = load_notebook(notebook, config_dir).parameters
     return specs
 
 
+# ---------------------------------------------------------------------------------------------
+# elections
+
+
+def _election_path(election: str, config_dir: Path) -> Path:
+    return config_dir / "elections" / f"{election}.yml"
+
+
 def list_elections(config_dir: Path | None = None) -> list[str]:
-    """Configured elections, in their `order:` (then by id): the order of the index page."""
+    """Configured elections, in their `order:` (then by id): the order of the index page and the plan."""
     config_dir = config_dir or paths.CONFIG
     files = sorted((config_dir / "elections").glob("*.yml"))
+    for path in files:
+        check_election_id(path.stem, f"{_rel(path)}: file name")
     return [p.stem for p in sorted(files, key=lambda p: ((load_yaml(p) or {}).get("order", 50), p.stem))]
 
 
-def load_election(election: str, config_dir: Path | None = None) -> dict:
-    config_dir = config_dir or paths.CONFIG
-    path = config_dir / "elections" / f"{election}.yml"
-    if not path.exists():
-        known = ", ".join(list_elections(config_dir))
-        raise ConfigError(f"unknown election {election!r}: no {path} (known: {known})")
-    cfg = load_yaml(path)
-    cfg.setdefault("id", election)
+def check_election(cfg: object, path: Path, config_dir: Path | None = None) -> dict:
+    """An election config validated against :data:`ELECTION_KEYS` (errors name the file and key)."""
+    where = _rel(path)
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"{where}: must be a mapping")
+    _check_keys(cfg, ELECTION_KEYS, where)
+    for key, (types, required) in ELECTION_KEYS.items():
+        if key not in cfg:
+            if required:
+                raise ConfigError(f"{where}: missing key {key!r}")
+            continue
+        if not isinstance(cfg[key], types) or isinstance(cfg[key], bool):
+            names = " or ".join("null" if t is type(None) else t.__name__ for t in types)
+            raise ConfigError(f"{where}: {key}: {cfg[key]!r} is not {names}")
+    if cfg["level"] not in LEVELS:
+        raise ConfigError(f"{where}: level: {cfg['level']!r} is not one of {', '.join(LEVELS)}")
+    if cfg["level"] != "synthetic":
+        for key in ("dataset", "leader"):
+            if not cfg.get(key):
+                raise ConfigError(f"{where}: a {cfg['level']}-level election needs {key!r}")
+    if cfg.get("control") is not None:
+        check_election_id(cfg["control"], f"{where}: control")
+    params = cfg.get("params") or {}
+    if params:
+        known = {"election"}.union(*parameter_specs(config_dir).values())
+        unknown = sorted(set(params) - known, key=str)
+        if unknown:
+            raise ConfigError(
+                f"{where}: params: unknown parameter(s) {', '.join(map(repr, unknown))}; see README's parameter table"
+            )
     return cfg
+
+
+def load_election(election: str, config_dir: Path | None = None) -> dict:
+    """The validated config of ``election`` (``id`` added)."""
+    config_dir = config_dir or paths.CONFIG
+    path = _election_path(election, config_dir) if ELECTION_ID.fullmatch(str(election)) else None
+    if path is None or not path.exists():
+        known = ", ".join(list_elections(config_dir))
+        if path is None:
+            raise ConfigError(
+                f"unknown election {election!r}: not a valid election id (lower-case letters, digits and _ only; known: {known})"
+            )
+        raise ConfigError(f"unknown election {election!r}: no {_rel(path)} (known: {known})")
+    cfg = dict(check_election(load_yaml(path), path, config_dir))
+    cfg["id"] = election
+    return cfg
+
+
+# ---------------------------------------------------------------------------------------------
+# merged parameters
 
 
 def parse_overrides(text: str | None) -> dict:
@@ -77,6 +276,9 @@ def parse_overrides(text: str | None) -> dict:
 
     Values are Python literals where they parse as one, otherwise strings. Separate pairs by
     spaces or commas outside brackets.
+
+    >>> parse_overrides("alpha=0.01 station_types=['ordinary', 'abroad'], weighting=voters")
+    {'alpha': 0.01, 'station_types': ['ordinary', 'abroad'], 'weighting': 'voters'}
     """
     out: dict = {}
     if not text or not text.strip():
@@ -120,19 +322,50 @@ def notebook_parameters(
     """Merged parameter values for one notebook run.
 
     ``declared`` is the list of parameters the notebook's ``parameters`` cell defines; only
-    those are passed (papermill would otherwise inject unknown names). ``election`` is
-    always set.
+    those are passed (papermill would otherwise inject unknown names); None passes all.
+    ``election`` is always set.
     """
     config_dir = config_dir or paths.CONFIG
-    merged = dict(_param_defaults(config_dir / "analysis.yml"))
-    merged.update(_param_defaults(config_dir / "notebooks" / f"{notebook}.yml"))
-    if (config_dir / "elections" / f"{election}.yml").exists():
-        merged.update(load_election(election, config_dir).get("params", {}) or {})
+    merged = {name: entry["default"] for name, entry in shared_parameters(config_dir).items()}
+    merged.update({name: entry["default"] for name, entry in load_notebook(notebook, config_dir).parameters.items()})
+    if _election_path(check_election_id(election), config_dir).exists():
+        merged.update(load_election(election, config_dir).get("params") or {})
     merged.update(overrides or {})
     merged["election"] = election
     if declared is not None:
         merged = {k: v for k, v in merged.items() if k in set(declared) | {"election"}}
     return dict(sorted(merged.items()))
+
+
+def resolve_elections(reference: str, parameters: dict, election_cfg: dict, where: str) -> list[str]:
+    """The election ids a ``requires`` reference names for one run.
+
+    A literal id names itself. ``{name}`` is the run's parameter ``name`` or, where that is null
+    or absent, the election config's key ``name`` (so ``{control}`` is the election's control
+    unless the ``control`` parameter overrides it); a list names several elections, null none.
+
+    >>> resolve_elections("{control}", {"control": None}, {"control": "pl2020r1"}, "x")
+    ['pl2020r1']
+    >>> resolve_elections("{reference_elections}", {"reference_elections": ["ru2011", "pl2020r1"]}, {}, "x")
+    ['ru2011', 'pl2020r1']
+    >>> resolve_elections("ru2011", {}, {}, "x")
+    ['ru2011']
+    """
+    match = _REFERENCE.fullmatch(reference)
+    if not match:
+        return [check_election_id(reference, where)]
+    name = match.group(1)
+    value = parameters.get(name)
+    if value is None:
+        value = election_cfg.get(name)
+    values = [] if value is None else [value] if isinstance(value, str) else value
+    if not isinstance(values, list):
+        raise ConfigError(f"{where}: {reference} is {value!r}, not an election id or a list of them")
+    return [check_election_id(v, f"{where}: {reference}") for v in values]
+
+
+# ---------------------------------------------------------------------------------------------
+# README table
 
 
 def parameter_table_markdown(config_dir: Path | None = None) -> str:
@@ -160,15 +393,19 @@ def readme_with_parameter_table(readme_text: str, config_dir: Path | None = None
     return f"{head}{start}\n{parameter_table_markdown(config_dir)}\n{end}{tail}"
 
 
-if __name__ == "__main__":
-    import sys
-
-    if sys.argv[1:] == ["table"]:
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv == ["table"]:
         print(parameter_table_markdown())
-    elif sys.argv[1:] == ["sync-readme"]:
+    elif argv == ["sync-readme"]:
         readme = paths.ROOT / "README.md"
         readme.write_text(readme_with_parameter_table(readme.read_text(encoding="utf-8")), encoding="utf-8")
         print(f"updated the parameter table in {readme}")
     else:
         print("usage: python -m analysis.core.config table | sync-readme", file=sys.stderr)
-        sys.exit(2)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

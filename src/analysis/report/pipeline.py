@@ -5,6 +5,7 @@ Used by the Makefile, one call per (election, notebook) target::
     python -m analysis.report.pipeline run --election ru2011 --notebook 03_distributions \
         [--params "alpha=0.01 n_sims=200"] [--strict]
     python -m analysis.report.pipeline check-params --params "alpha=0.01"
+    python -m analysis.report.pipeline plan [--out build/plan.mk] [--format make|text] [--elections ru2011 ...]
 
 A failing notebook leaves its partially executed copy (with the error visible) in
 reports/notebooks/<election>/ and makes the command exit non-zero, which stops ``make``.
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from analysis.core import config, paths
 from analysis.core.results import write_results
+from analysis.report import plan as run_plan
 
 KERNEL_NAME = "election-forensics"
 
@@ -126,6 +128,20 @@ def run_notebook(election: str, notebook: str, overrides: dict | None = None, st
     return executed
 
 
+def write_plan(elections: list[str] | None, overrides: dict, fmt: str = "make", out: Path | None = None) -> str:
+    """The run plan as a make fragment (``fmt="make"``) or a readable list, written to ``out`` if given."""
+    built = run_plan.build_plan(elections or None, overrides)
+    text = run_plan.makefile(built) if fmt == "make" else run_plan.describe(built) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analysis.report.pipeline", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -136,11 +152,19 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--strict", action="store_true", help="fail instead of skipping unavailable data")
     check = sub.add_parser("check-params", help="fail if PARAMS names an unknown parameter")
     check.add_argument("--params", default="")
+    plan = sub.add_parser("plan", help="write the run plan (a make fragment, or a readable list)")
+    plan.add_argument("--elections", nargs="*", default=None, help="only these elections (default: all configured)")
+    plan.add_argument("--params", default="", help="overrides used to resolve `requires` (as PARAMS)")
+    plan.add_argument("--format", choices=("make", "text"), default="make")
+    plan.add_argument("--out", type=Path, default=None, help="file to write (default: standard output)")
     args = parser.parse_args(argv)
     try:
         overrides = config.parse_overrides(args.params)
         if args.command == "check-params":
             check_overrides(overrides)
+            return 0
+        if args.command == "plan":
+            write_plan(args.elections, overrides, args.format, args.out)
             return 0
         run_notebook(args.election, args.notebook, overrides, strict=args.strict)
     except (NotebookFailed, config.ConfigError, FileNotFoundError, RuntimeError) as exc:
