@@ -7,10 +7,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
-from tqdm.auto import tqdm
-
 from analysis.core import registry
+from analysis.core.execution import map_units
 from analysis.synthetic import simulate
 from analysis.synthetic.calibration.rates import rejection_rate
 
@@ -111,29 +109,27 @@ def _run_chunk(scenario, seeds, tests: Mapping[str, Callable], fraud, tag=None) 
     return rows
 
 
-def _run_batches(scenario, tests, batches, n_jobs, progress, desc) -> list[dict]:
-    """Run ``batches`` = [(tag, fraud, seeds)] in one joblib pool, chunked, with a progress bar."""
-    tasks = []
+def _run_unit(unit) -> list[dict]:
+    return _run_chunk(*unit)
+
+
+def _run_batches(scenario, tests, batches, n_jobs, progress, desc, scheduler=None) -> list[dict]:
+    """Run ``batches`` = [(tag, fraud, seeds)] as chunks of elections through the execution seam.
+
+    Every chunk carries its elections' own seeds, so rows do not depend on the backend
+    (:func:`analysis.core.execution.map_units`: serial, local processes or Dask) or on the
+    number of workers; an interrupted run stops its workers.
+    """
+    units = []
     for tag, fraud, seeds in batches:
         n_chunks = max(1, min(len(seeds), 2 * max(n_jobs, 1)))
         for idx in np.array_split(np.arange(len(seeds)), n_chunks):
             if len(idx):
-                tasks.append((tag, fraud, [seeds[i] for i in idx]))
-    total = sum(len(t[2]) for t in tasks)
-    bar = tqdm(total=total, desc=desc, disable=not progress, leave=False)
-    rows: list[dict] = []
-    if n_jobs == 1:
-        for tag, fraud, seeds in tasks:
-            part = _run_chunk(scenario, seeds, tests, fraud, tag)
-            rows.extend(part)
-            bar.update(len(part))
-    else:
-        jobs = (delayed(_run_chunk)(scenario, seeds, tests, fraud, tag) for tag, fraud, seeds in tasks)
-        for part in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs):
-            rows.extend(part)
-            bar.update(len(part))
-    bar.close()
-    return rows
+                units.append((scenario, [seeds[i] for i in idx], tests, fraud, tag))
+    parts, _ = map_units(
+        _run_unit, units, scheduler="serial" if n_jobs == 1 else scheduler, n_workers=n_jobs, progress=progress, desc=desc
+    )
+    return [row for part in parts for row in part]
 
 
 def _frame(rows, tests, by=("election",)) -> pd.DataFrame:
@@ -171,7 +167,8 @@ def simulate_pvalues(
     fraud : dict, optional
         Fraud injected (see :func:`analysis.synthetic.simulate.simulate_election`).
     n_jobs : int
-        Worker processes (joblib); the result does not depend on it.
+        Worker processes (:mod:`analysis.core.execution`; backend from ``$SCHEDULER``, default
+        local processes); the result does not depend on it.
     progress : bool
         Show a progress bar.
     desc : str, optional
