@@ -54,7 +54,7 @@ CHECKED = $(if $(UNKNOWN_ELECTIONS),unknown-election,$(1))
 
 .PHONY: all plan venv data test lint bench index clean clean-reports help unknown-election FORCE
 
-all: $(call CHECKED,reports/index.html)
+all: $(call CHECKED,reports/index.html build/browser-check.done)
 
 help:
 	@sed -n '1,17p' Makefile
@@ -107,6 +107,12 @@ $(PLAN_RUN_STAMPS): build/stamps/%.done: notebooks/$$(notdir $$*).ipynb $(SRC) $
 reports/index.html: $(RUN_STAMPS) $(SRC) $(CONFIG) $(VENV_STAMP)
 	$(PY) -m analysis.report.index --out $@
 
+# The pages in headless Chromium: console errors, broken links and images fail the run;
+# screenshots land in reports/screenshots/. Without Chromium it says so and passes.
+build/browser-check.done: reports/index.html
+	$(PY) -m analysis.report.browser --reports reports
+	@touch $@
+
 index: $(VENV_STAMP)
 	$(PY) -m analysis.report.index --out reports/index.html
 
@@ -122,7 +128,7 @@ bench: $(VENV_STAMP) $(PLAN_DATA_STAMPS)
 	@set -e; for b in $(sort $(wildcard bench/*.py)); do echo "== $$b"; $(PY) $$b; done
 
 clean-reports:
-	rm -rf reports/notebooks reports/figures reports/results reports/index.html build/stamps
+	rm -rf reports/notebooks reports/figures reports/results reports/index.html reports/screenshots build/stamps build/browser-check.done
 
 # data/processed/.gitkeep is tracked: keep it.
 clean: clean-reports

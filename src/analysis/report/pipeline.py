@@ -23,6 +23,7 @@ from pathlib import Path
 from analysis.core import config, paths
 from analysis.core.results import write_results
 from analysis.report import plan as run_plan
+from analysis.report.render import export_html, report_view_path
 
 KERNEL_NAME = "election-forensics"
 
@@ -70,17 +71,6 @@ def check_overrides(overrides: dict) -> None:
         )
 
 
-def export_html(executed: Path) -> Path:
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    nb = nbformat.read(executed, as_version=4)
-    body, _ = HTMLExporter().from_notebook_node(nb)
-    html_path = executed.with_suffix(".html")
-    html_path.write_text(body, encoding="utf-8")
-    return html_path
-
-
 def run_notebook(election: str, notebook: str, overrides: dict | None = None, strict: bool = False) -> Path | None:
     """Execute notebooks/<notebook>.ipynb for ``election``; return the executed path (None if skipped)."""
     import papermill
@@ -104,8 +94,10 @@ def run_notebook(election: str, notebook: str, overrides: dict | None = None, st
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / f"{notebook}.ipynb"
     results_file = paths.results_path(election, notebook)
-    # A stale results file must never pass for this run's output.
+    # A previous run's results and pages must never pass for this run's output.
     results_file.unlink(missing_ok=True)
+    for page in (executed.with_suffix(".html"), report_view_path(executed)):
+        page.unlink(missing_ok=True)
     print(f"RUN  {election}/{notebook} {json.dumps(parameters, sort_keys=True, default=str)}", file=sys.stderr)
     try:
         papermill.execute_notebook(
@@ -120,7 +112,7 @@ def run_notebook(election: str, notebook: str, overrides: dict | None = None, st
         export_html(executed)
         raise NotebookFailed(
             f"{election}/{notebook} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}\n"
-            f"  partially executed notebook: {executed} (and .html)"
+            f"  partially executed notebook: {executed} (and its .html pages)"
         ) from None
     export_html(executed)
     if not results_file.exists():

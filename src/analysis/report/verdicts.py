@@ -48,8 +48,13 @@ class Calibration:
 
 
 def load_specs(config_dir: Path | None = None) -> dict[str, dict]:
-    """``config/verdicts.yml``, checked: unknown or missing keys are an error naming the entry."""
+    """``config/verdicts.yml``, checked: unknown or missing keys are an error naming the entry.
+
+    A project without the file has no verdict table (empty mapping).
+    """
     path = (config_dir or paths.CONFIG) / "verdicts.yml"
+    if not path.exists():
+        return {}
     specs = config.load_yaml(path)
     for name, spec in specs.items():
         if not isinstance(spec, dict):
