@@ -31,6 +31,17 @@ plt.rcParams.update(
 
 SYNTHETIC_LABEL = "SYNTHETIC DATA"
 
+# The palette of every figure: the election under study, its control, then further series.
+ELECTION_COLOR = "#1f4e79"
+CONTROL_COLOR = "#d95f02"
+NULL_COLOR = "#7f7f7f"  # null distributions and envelopes
+PALETTE = (ELECTION_COLOR, CONTROL_COLOR, "#1b9e77", "#7570b3")
+
+
+def series_colors(n: int) -> list[str]:
+    """Colours of ``n`` series in order (election, control, ...); matplotlib's cycle beyond the palette."""
+    return list(PALETTE[:n]) if n <= len(PALETTE) else [f"C{i}" for i in range(n)]
+
 
 def save_figure(fig, election: str, notebook: str, name: str, root: Path | None = None) -> list[Path]:
     """Save ``fig`` as reports/figures/<election>/<notebook>__<name>.{png,svg}; return the paths."""
@@ -42,6 +53,26 @@ def save_figure(fig, election: str, notebook: str, name: str, root: Path | None 
         fig.savefig(path, format=ext, bbox_inches="tight", metadata=meta)
         written.append(path)
     return written
+
+
+def save_table(
+    table, election: str, notebook: str, name: str, *, title: str, heading: str, note: str = "", root: Path | None = None
+) -> list[Path]:
+    """Save ``table`` beside the figures as reports/figures/<election>/<notebook>__<name>.{csv,html}.
+
+    CSV with 6 significant digits; a standalone HTML page (``title``, ``<h1>heading``, a
+    paragraph ``note`` in HTML) with 4. The index links both from the notebook's entry.
+    """
+    out_dir = (root / election) if root else paths.figures_dir(election)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    csv_path, html_path = out_dir / f"{notebook}__{name}.csv", out_dir / f"{notebook}__{name}.html"
+    table.to_csv(csv_path, index=False, lineterminator="\n", float_format="%.6g")
+    body = table.to_html(index=False, float_format=lambda x: f"{x:.4g}", na_rep="—", border=0)
+    html_path.write_text(
+        f"<!doctype html><meta charset='utf-8'><title>{title}</title><h1>{heading}</h1><p>{note}</p>" + body + "\n",
+        encoding="utf-8",
+    )
+    return [csv_path, html_path]
 
 
 def label_synthetic(fig, text: str = SYNTHETIC_LABEL) -> None:

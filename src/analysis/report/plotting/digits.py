@@ -13,21 +13,9 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 import numpy as np
 
+from analysis.report.notebook import fmt_p
+from analysis.report.plotting import ELECTION_COLOR, NULL_COLOR, series_colors
 from analysis.stats.digits import BENFORD_SECOND, DigitTestResult
-
-ELECTION_COLOR = "#1f4e79"
-CONTROL_COLOR = "#d95f02"
-NULL_COLOR = "#7f7f7f"
-
-
-def _colors(n: int) -> list[str]:
-    return [ELECTION_COLOR, CONTROL_COLOR, "#1b9e77", "#7570b3"][:n] if n <= 4 else [f"C{i}" for i in range(n)]
-
-
-def _fmt_p(p: float) -> str:
-    if p is None or not np.isfinite(p):
-        return "n/a"
-    return "< 1e-300" if p == 0 else f"{p:.2g}"
 
 
 def plot_digit_frequencies(panels: Mapping[str, Mapping[str, DigitTestResult]], title: str):
@@ -40,7 +28,7 @@ def plot_digit_frequencies(panels: Mapping[str, Mapping[str, DigitTestResult]], 
     labels = list(panels)
     fig, axes = plt.subplots(2, len(labels), figsize=(5.2 * len(labels), 6.4), squeeze=False)
     digits = np.arange(10)
-    for j, (label, color) in enumerate(zip(labels, _colors(len(labels)))):
+    for j, (label, color) in enumerate(zip(labels, series_colors(len(labels)))):
         for i, (kind, null, null_name) in enumerate(
             (("last", np.full(10, 0.1), "uniform"), ("second", BENFORD_SECOND, "Benford"))
         ):
@@ -58,7 +46,7 @@ def plot_digit_frequencies(panels: Mapping[str, Mapping[str, DigitTestResult]], 
             ax.set_ylabel("share of counts")
             ax.set_title(
                 f"{label}: {kind} digit ({r.filter_applied})\n"
-                f"textbook p = {_fmt_p(r.pvalue)}, size-aware p = {_fmt_p(r.pvalue_sizeaware)}",
+                f"textbook p = {fmt_p(r.pvalue, 2)}, size-aware p = {fmt_p(r.pvalue_sizeaware, 2)}",
                 fontsize=9,
             )
             ax.legend(fontsize=8, loc="lower right")
@@ -109,7 +97,7 @@ def plot_integer_histograms(panels: Mapping[str, Mapping[str, tuple]], title: st
     variables = [v for v in ("turnout", "leader_share") if any(v in p for p in panels.values())]
     fig, axes = plt.subplots(len(variables), len(labels), figsize=(6.5 * len(labels), 3.2 * len(variables)), squeeze=False)
     names = {"turnout": "Turnout (%)", "leader_share": "Leader's share of valid + invalid ballots (%)"}
-    for j, (label, color) in enumerate(zip(labels, _colors(len(labels)))):
+    for j, (label, color) in enumerate(zip(labels, series_colors(len(labels)))):
         for i, var in enumerate(variables):
             ax = axes[i, j]
             if var not in panels[label]:

@@ -16,16 +16,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import LogNorm
 
+from analysis.report.plotting import ELECTION_COLOR, series_colors
 from analysis.stats.distributions import Fingerprint, Histogram
 
 VARIABLE_LABELS = {"turnout": "Turnout (%)", "leader_share": "Leader's share of ballots (%)"}
 WEIGHT_LABELS = {"stations": "polling stations", "voters": "voters (valid + invalid ballots)", "registered": "registered voters"}
-ELECTION_COLOR = "#1f4e79"
-CONTROL_COLOR = "#d95f02"
-
-
-def _colors(n: int) -> list[str]:
-    return [ELECTION_COLOR, CONTROL_COLOR, "#1b9e77", "#7570b3"][:n] if n <= 4 else [f"C{i}" for i in range(n)]
 
 
 def plot_histograms(panels: Mapping[str, Mapping[str, Histogram]], title: str, note: str | None = None):
@@ -37,7 +32,7 @@ def plot_histograms(panels: Mapping[str, Mapping[str, Histogram]], title: str, n
     labels = list(panels)
     variables = list(dict.fromkeys(v for p in panels.values() for v in p))
     fig, axes = plt.subplots(len(variables), len(labels), figsize=(5.5 * len(labels), 3.2 * len(variables)), squeeze=False)
-    for j, (label, color) in enumerate(zip(labels, _colors(len(labels)))):
+    for j, (label, color) in enumerate(zip(labels, series_colors(len(labels)))):
         for i, var in enumerate(variables):
             ax = axes[i, j]
             h = panels[label].get(var)
@@ -119,7 +114,7 @@ def plot_comet(points: Mapping[str, tuple], title: str, max_points: int = 30000,
     """
     labels = list(points)
     fig, axes = plt.subplots(1, len(labels), figsize=(5.0 * len(labels), 4.6), squeeze=False, sharex=True, sharey=True)
-    for ax, label, color in zip(axes[0], labels, _colors(len(labels))):
+    for ax, label, color in zip(axes[0], labels, series_colors(len(labels))):
         t, s, reg = (np.asarray(a, dtype=float) for a in points[label])
         idx = np.arange(t.size)
         if t.size > max_points:
@@ -162,7 +157,7 @@ def plot_rates(rates: pd.DataFrame, title: str, xlabel: str = "share of stations
     """
     d = rates.reset_index(drop=True)
     groups = list(dict.fromkeys(d["group"])) if "group" in d else [None]
-    colors = dict(zip(groups, _colors(len(groups))))
+    colors = dict(zip(groups, series_colors(len(groups))))
     fig, ax = plt.subplots(figsize=(8, 0.35 * len(d) + 1.5))
     y = np.arange(len(d))[::-1]
     for g in groups:
@@ -191,7 +186,7 @@ def plot_regional_leader_share(tables: Mapping[str, pd.DataFrame], title: str):
     labels = list(tables)
     height = max(len(t) for t in tables.values()) * 0.22 + 1.5
     fig, axes = plt.subplots(1, len(labels), figsize=(5.0 * len(labels), height), squeeze=False, sharex=True)
-    for ax, label, color in zip(axes[0], labels, _colors(len(labels))):
+    for ax, label, color in zip(axes[0], labels, series_colors(len(labels))):
         d = tables[label].sort_values(["leader_share_pct", "region"], ascending=[True, False])
         y = np.arange(len(d))
         ax.hlines(y, 0, d["leader_share_pct"], color=color, alpha=0.4)

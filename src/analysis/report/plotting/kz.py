@@ -9,11 +9,13 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from analysis.report.plotting import CONTROL_COLOR, ELECTION_COLOR, PALETTE
+
 CANDIDATE_COLORS = {
-    "Nazarbayev": "#1f4e79",
-    "Kasymov": "#d95f02",
+    "Nazarbayev": ELECTION_COLOR,
+    "Kasymov": CONTROL_COLOR,
     "Akhmetbekov": "#c51b7d",
-    "Yeleusizov": "#1b9e77",
+    "Yeleusizov": PALETTE[2],
 }
 DEFAULT_TITLE = "Kazakhstan, early presidential election, 3 April 2011"
 
