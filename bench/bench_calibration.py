@@ -49,8 +49,10 @@ def unit_targets(tests) -> None:
     t0 = time.perf_counter()
     simulate.simulate_election(scen, 1, fraud={"incremental": 0.3})
     sim_s = time.perf_counter() - t0
-    print(f"  {'simulation ru2011-like':<24}{sim_s:8.3f} s  target <= {SIMULATION_TARGET_S:.1f} s: "
-          f"{_status(sim_s, SIMULATION_TARGET_S)}")
+    print(
+        f"  {'simulation ru2011-like':<24}{sim_s:8.3f} s  target <= {SIMULATION_TARGET_S:.1f} s: "
+        f"{_status(sim_s, SIMULATION_TARGET_S)}"
+    )
 
 
 def per_test_cost(scenario_name: str, seed: int = 1, repeats: int = 2, tests=None) -> tuple[float, dict[str, float]]:
@@ -90,8 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     per_election = elapsed / args.n
     full = per_election * FULL_N
     label = "measured" if args.n >= FULL_N else f"extrapolated linearly from {args.n} elections"
-    print(f"kz2011-like ({kz.n_stations:,} stations), {args.n_jobs} workers: {args.n} elections in {elapsed:.1f} s "
-          f"({per_election:.3f} s per election; {failed} failed test runs)")
+    print(
+        f"kz2011-like ({kz.n_stations:,} stations), {args.n_jobs} workers: {args.n} elections in {elapsed:.1f} s "
+        f"({per_election:.3f} s per election; {failed} failed test runs)"
+    )
     status = "OK" if full <= TARGET_S else "OVER TARGET"
     print(f"  500 elections: {full:.0f} s ({label}); target <= {TARGET_S:.0f} s: {status}")
 

@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 from analysis.core import paths
-
 from analysis.data import datasets
 
 ELECTION = "ru2011"
@@ -40,12 +39,16 @@ def main() -> int:
             reload.append(time.perf_counter() - t0)
     best_canon, best_reload = min(canon), min(reload)
     print(f"bench_load {ELECTION}: {len(stations):,} stations, {len(votes):,} vote rows")
-    print(f"  zip -> canonical tables -> parquet: best {best_canon:.2f} s of {REPEATS} "
-          f"(all: {', '.join(f'{t:.2f}' for t in canon)}); target <= {TARGET_CANON_S} s: "
-          f"{'OK' if best_canon <= TARGET_CANON_S else 'SLOW'}")
-    print(f"  reload from parquet:               best {best_reload:.3f} s of {REPEATS} "
-          f"(all: {', '.join(f'{t:.3f}' for t in reload)}); target <= {TARGET_RELOAD_S} s: "
-          f"{'OK' if best_reload <= TARGET_RELOAD_S else 'SLOW'}")
+    print(
+        f"  zip -> canonical tables -> parquet: best {best_canon:.2f} s of {REPEATS} "
+        f"(all: {', '.join(f'{t:.2f}' for t in canon)}); target <= {TARGET_CANON_S} s: "
+        f"{'OK' if best_canon <= TARGET_CANON_S else 'SLOW'}"
+    )
+    print(
+        f"  reload from parquet:               best {best_reload:.3f} s of {REPEATS} "
+        f"(all: {', '.join(f'{t:.3f}' for t in reload)}); target <= {TARGET_RELOAD_S} s: "
+        f"{'OK' if best_reload <= TARGET_RELOAD_S else 'SLOW'}"
+    )
     return 0
 
 

@@ -76,7 +76,9 @@ def bench_calibration_tests() -> None:
     tests = {name: fn for name, fn in registry.CALIBRATION_TESTS.items() if fn.__module__.startswith(mine)}
     rng = np.random.default_rng(0)
     next(iter(tests.values()))(election.stations, election.votes, election.leader, rng)  # warm imports
-    print(f"bench_spikes calibration tests on a synthetic kz2011-like election (target <= {TARGET_CALIBRATION_S} s each)")
+    print(
+        f"bench_spikes calibration tests on a synthetic kz2011-like election (target <= {TARGET_CALIBRATION_S} s each)"
+    )
     for name, fn in tests.items():
         t0 = time.perf_counter()
         fn(election.stations, election.votes, election.leader, rng)
@@ -115,10 +117,24 @@ def main() -> int:
 
     rows = [
         ("Monte Carlo, exact integer indicators (spikes.integer_percentage_test)", t_mc, f"{mb_mc:8.1f}", ""),
-        ("exact Poisson-binomial null, 3 counts (ragged exact q + truncated tilted FFT tree)", t_ex, f"{mb_ex:8.1f}", ""),
-        (f"Monte Carlo, chunked binomial redraws ({BINOMIAL_DRAWS} draws x {N_SIMS // BINOMIAL_DRAWS})", t_binom, "     n/a", "extrapolated"),
-        (f"naive per-station loop ({NAIVE_STATIONS:,} stations x {n / NAIVE_STATIONS:.1f})", t_naive, f"{naive_mb:8.1f}",
-         "extrapolated; MB = all draws held at once"),
+        (
+            "exact Poisson-binomial null, 3 counts (ragged exact q + truncated tilted FFT tree)",
+            t_ex,
+            f"{mb_ex:8.1f}",
+            "",
+        ),
+        (
+            f"Monte Carlo, chunked binomial redraws ({BINOMIAL_DRAWS} draws x {N_SIMS // BINOMIAL_DRAWS})",
+            t_binom,
+            "     n/a",
+            "extrapolated",
+        ),
+        (
+            f"naive per-station loop ({NAIVE_STATIONS:,} stations x {n / NAIVE_STATIONS:.1f})",
+            t_naive,
+            f"{naive_mb:8.1f}",
+            "extrapolated; MB = all draws held at once",
+        ),
     ]
     print(f"  {'method':<78} {'seconds':>8} {'peak MB':>8}")
     for name, t, mb, note in rows:

@@ -8,17 +8,24 @@ reads the file as its catalog entry says, or refuses it", never a silent shift o
 from __future__ import annotations
 
 import pytest
-from test_adapters import RU_ROWS, _pl_file, _ru_csv, _ru_entry
 
 from analysis.data.adapters import generic_csv, pl_pkw, ru_cec
 from analysis.data.adapters.reading import AdapterError
+from test_adapters import RU_ROWS, _pl_file, _ru_csv, _ru_entry
 
 GENERIC_HEADER = "Reg;Dist;No;Voters;Issued;Bad;Good;A"
 GENERIC_ENTRY = {
     "id": "g",
     "read": {"sep": ";"},
-    "columns": {"region": "Reg", "district": "Dist", "station": "No", "registered": "Voters",
-                "ballots_issued": "Issued", "invalid": "Bad", "valid": "Good"},
+    "columns": {
+        "region": "Reg",
+        "district": "Dist",
+        "station": "No",
+        "registered": "Voters",
+        "ballots_issued": "Issued",
+        "invalid": "Bad",
+        "valid": "Good",
+    },
     "candidates": {"A": "Alice"},
     "station_type": "ordinary",
 }
@@ -48,7 +55,10 @@ def test_generic_trailing_delimiter_is_an_error_not_a_shift(tmp_path):
     # Before: pandas took the first column as the index and every value moved one column left
     # (region = district, station = registered, …), and the rows passed the schema.
     path = _generic(tmp_path, "North;N1;1;500;400;10;390;390;", "North;N1;2;300;200;0;200;200;")
-    with pytest.raises(AdapterError, match=r"g\.csv: data row 1 \(file line 2\) has 9 fields but the header has 8 \(a trailing delimiter\?\); 2 such row"):
+    with pytest.raises(
+        AdapterError,
+        match=r"g\.csv: data row 1 \(file line 2\) has 9 fields but the header has 8 \(a trailing delimiter\?\); 2 such row",
+    ):
         generic_csv.adapt(path, GENERIC_ENTRY, "g")
 
 
@@ -93,8 +103,14 @@ def test_duplicate_header_names_are_an_error(tmp_path):
 def test_pl_pkw_candidate_missing_from_catalog_is_an_error_not_dropped(tmp_path):
     # Before: the votes of a candidate the catalog did not list vanished without a word.
     path, entry = _pl_file(tmp_path)
-    entry = {**entry, "candidates": {k: v for k, v in entry["candidates"].items() if k != "Rafał Kazimierz TRZASKOWSKI"}}
-    with pytest.raises(AdapterError, match=r"pl\.csv: column\(s\) \['Rafał Kazimierz TRZASKOWSKI'\] are not named in the catalog entry for plX"):
+    entry = {
+        **entry,
+        "candidates": {k: v for k, v in entry["candidates"].items() if k != "Rafał Kazimierz TRZASKOWSKI"},
+    }
+    with pytest.raises(
+        AdapterError,
+        match=r"pl\.csv: column\(s\) \['Rafał Kazimierz TRZASKOWSKI'\] are not named in the catalog entry for plX",
+    ):
         pl_pkw.adapt(path, entry, "plX")
     # Listed under ignore: it is a deliberate, visible decision.
     out = pl_pkw.adapt(path, {**entry, "ignore": ["Rafał Kazimierz TRZASKOWSKI"]}, "plX")
@@ -163,7 +179,10 @@ def test_keys_differing_only_in_zeros_or_case_are_refused(tmp_path, a, b):
         generic_csv.adapt(path, GENERIC_ENTRY, "g")
     # A per-source rule in the catalog says they are one station: then they are a duplicate.
     rule = {"strip_leading_zeros": True, "casefold": True}
-    with pytest.raises(AdapterError, match=r"station region='north', district='n1', station='r?1' after key_normalise appears twice, on data row 1 \(file line 2\) and data row 2 \(file line 3\)"):
+    with pytest.raises(
+        AdapterError,
+        match=r"station region='north', district='n1', station='r?1' after key_normalise appears twice, on data row 1 \(file line 2\) and data row 2 \(file line 3\)",
+    ):
         generic_csv.adapt(path, {**GENERIC_ENTRY, "key_normalise": rule}, "g")
 
 
@@ -176,7 +195,10 @@ def test_key_normalise_rule_is_applied_to_stored_keys(tmp_path):
 
 def test_exact_duplicate_station_names_both_rows(tmp_path):
     path = _generic(tmp_path, "North;N1;1;500;400;10;390;390", "North;N1;2;1;1;0;1;1", "North;N1;1;300;200;0;200;200")
-    with pytest.raises(AdapterError, match=r"station region='North', district='N1', station='1' appears twice, on data row 1 \(file line 2\) and data row 3 \(file line 4\)"):
+    with pytest.raises(
+        AdapterError,
+        match=r"station region='North', district='N1', station='1' appears twice, on data row 1 \(file line 2\) and data row 3 \(file line 4\)",
+    ):
         generic_csv.adapt(path, GENERIC_ENTRY, "g")
 
 
@@ -201,7 +223,9 @@ def test_a_row_lost_by_the_parser_is_an_error(tmp_path, monkeypatch):
     path.write_bytes(_ru_csv(RU_ROWS))
     read_csv = ru_cec.pd.read_csv
     monkeypatch.setattr(ru_cec.pd, "read_csv", lambda *a, **k: read_csv(*a, **k).iloc[:-1])
-    with pytest.raises(AdapterError, match=r"ru\.csv: the CSV parser returned 2 data rows where the csv module reads 3 non-blank rows"):
+    with pytest.raises(
+        AdapterError, match=r"ru\.csv: the CSV parser returned 2 data rows where the csv module reads 3 non-blank rows"
+    ):
         ru_cec.adapt(path, _ru_entry(), "ruX")
 
 
@@ -214,7 +238,10 @@ def test_a_row_lost_between_reading_and_the_tables_is_an_error(tmp_path, monkeyp
         return type(rows)(**{**rows.__dict__, "frame": rows.frame.iloc[:1]})
 
     monkeypatch.setattr(generic_csv, "read_csv_text", losing)
-    with pytest.raises(AdapterError, match=r"row accounting does not add up: 2 data rows read from the file, 1 kept as stations \+ 0 dropped"):
+    with pytest.raises(
+        AdapterError,
+        match=r"row accounting does not add up: 2 data rows read from the file, 1 kept as stations \+ 0 dropped",
+    ):
         generic_csv.adapt(path, GENERIC_ENTRY, "g")
 
 
@@ -257,7 +284,7 @@ def test_truncated_zip_is_a_one_line_error(tmp_path):
 
     full = tmp_path / "full.zip"
     with zipfile.ZipFile(full, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("g.csv", "\n".join([GENERIC_HEADER] + ["North;N1;%d;500;400;10;390;390" % i for i in range(1, 2000)]))
+        zf.writestr("g.csv", "\n".join([GENERIC_HEADER] + [f"North;N1;{i};500;400;10;390;390" for i in range(1, 2000)]))
     data = full.read_bytes()
     middle = len(data) // 3
     damaged = data[:middle] + bytes(b ^ 0xFF for b in data[middle : middle + 64]) + data[middle + 64 :]
@@ -299,7 +326,11 @@ def test_ru_cec_bad_numbers_name_file_row_and_column(tmp_path, value, message):
     rows[1][3] = value
     path = tmp_path / "ru.csv"
     path.write_bytes(_ru_csv(rows))
-    with pytest.raises(AdapterError, match=r"ru\.csv: data row 2 \(file line 3\), column 'Число избирателей, включенных в списки избирателей': " + message):
+    with pytest.raises(
+        AdapterError,
+        match=r"ru\.csv: data row 2 \(file line 3\), column 'Число избирателей, включенных в списки избирателей': "
+        + message,
+    ):
         ru_cec.adapt(path, _ru_entry(), "ruX")
 
 
@@ -308,9 +339,9 @@ def test_cli_prepare_gives_one_line_error_naming_the_file(tmp_path):
     import subprocess
     import sys
 
-    from test_datasets import make_root
-
     import yaml
+
+    from test_datasets import make_root
 
     root = make_root(tmp_path)
     (root / "data" / "raw" / "tl2030" / "results.csv").write_bytes(b"")
@@ -319,6 +350,12 @@ def test_cli_prepare_gives_one_line_error_naming_the_file(tmp_path):
     del entries["tl2030"]["sha256"]  # a local file without a checksum: nothing else catches it
     catalog.write_text(yaml.safe_dump(entries), encoding="utf-8")
     env = {**os.environ, "ELECTION_FORENSICS_ROOT": str(root)}
-    done = subprocess.run([sys.executable, "-m", "analysis.data.datasets", "prepare", "tl2030"], env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis.data.datasets", "prepare", "tl2030"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == ["tl2030: error: results.csv: the file is empty (no header line)"]

@@ -59,8 +59,10 @@ def test_ru_cec_maps_columns_by_meaning_not_position(tmp_path):
     path = tmp_path / "ru.csv"
     # Shuffle the protocol lines: mapping must follow the text, not the position.
     headers = ["region", "tik", "uik"] + RU_LINES + RU_PARTIES + ["url"]
-    order = [0, 1, 2] + list(np.random.default_rng(3).permutation(np.arange(3, 3 + len(RU_LINES)))) + list(
-        range(3 + len(RU_LINES), len(headers))
+    order = (
+        [0, 1, 2]
+        + list(np.random.default_rng(3).permutation(np.arange(3, 3 + len(RU_LINES))))
+        + list(range(3 + len(RU_LINES), len(headers)))
     )
     rows = [[r[i] for i in order] for r in RU_ROWS]
     path.write_bytes(_ru_csv(rows, [headers[i] for i in order]))
@@ -130,14 +132,17 @@ def _pl_file(tmp_path, rows_extra=None):
         cols["valid"]: 700,
         entry["extras"]["ballots_issued_postal"]: 10,
     }
-    headers = list(dict.fromkeys(
-        ["Numer obwodu", "Typ obwodu"]
-        + [h for spec in cols.values() for h in ([spec] if isinstance(spec, str) else spec)]
-        + list(entry["extras"].values())
-        + list(entry["text_extras"].values())
-        + list(entry["candidates"])
-    ))
+    headers = list(
+        dict.fromkeys(
+            ["Numer obwodu", "Typ obwodu"]
+            + [h for spec in cols.values() for h in ([spec] if isinstance(spec, str) else spec)]
+            + list(entry["extras"].values())
+            + list(entry["text_extras"].values())
+            + list(entry["candidates"])
+        )
+    )
     cands = list(entry["candidates"])
+
     def row(number, kind, dash=False):
         r = {}
         for h in headers:
@@ -153,11 +158,16 @@ def _pl_file(tmp_path, rows_extra=None):
                 r[h] = "x"
             else:
                 r[h] = 0
-            if dash and h not in ("Numer obwodu", "Typ obwodu", "Symbol kontrolny", "Siedziba") and not isinstance(r[h], str):
+            if (
+                dash
+                and h not in ("Numer obwodu", "Typ obwodu", "Symbol kontrolny", "Siedziba")
+                and not isinstance(r[h], str)
+            ):
                 r[h] = "-"
             if dash and h in ("Województwo", "Kod TERYT", "Gmina", "Powiat"):
                 r[h] = ""
         return r
+
     rows = [row(2, "stały"), row(1, "zakład karny"), row(53, "zagranica", dash=True)]
     df = pd.DataFrame(rows, columns=headers)
     text = df.to_csv(sep=";", index=False, quoting=1, lineterminator="\r\n")
@@ -196,16 +206,21 @@ def test_pl_pkw_bom_semicolons_crlf_and_dash_rows(tmp_path):
 def test_generic_csv_column_map(tmp_path):
     path = tmp_path / "g.csv"
     path.write_text(
-        "Reg;Dist;No;Type;Voters;Issued;Bad;Good;A;B\n"
-        "North;N1;1;H;100;80;2;78;50;28\n"
-        "North;N1;2;;90;-;-;-;-;-\n",
+        "Reg;Dist;No;Type;Voters;Issued;Bad;Good;A;B\nNorth;N1;1;H;100;80;2;78;50;28\nNorth;N1;2;;90;-;-;-;-;-\n",
         encoding="utf-8",
     )
     entry = {
         "id": "g",
         "read": {"sep": ";"},
-        "columns": {"region": "Reg", "district": "Dist", "station": "No", "registered": "Voters",
-                    "ballots_issued": "Issued", "invalid": "Bad", "valid": "Good"},
+        "columns": {
+            "region": "Reg",
+            "district": "Dist",
+            "station": "No",
+            "registered": "Voters",
+            "ballots_issued": "Issued",
+            "invalid": "Bad",
+            "valid": "Good",
+        },
         "candidates": {"A": "Alice", "B": "Bob"},
         "station_type": {"column": "Type", "map": {"H": "institution"}, "default": "ordinary"},
     }
@@ -280,23 +295,37 @@ def test_impossible_counts_are_flagged_on_the_station_row(tmp_path):
     path = tmp_path / "g.csv"
     path.write_text(
         "Reg;Dist;No;Voters;Issued;Box;Bad;Good;A\n"
-        "N;N1;1;100;80;80;2;78;78\n"      # consistent
+        "N;N1;1;100;80;80;2;78;78\n"  # consistent
         "N;N1;2;100;120;120;10;110;110\n"  # 120 votes, 100 registered
-        "N;N1;3;0;5;5;0;5;5\n"             # nobody registered, 5 votes
-        "N;N1;4;100;80;79;2;78;78\n"       # 80 counted, 79 in the boxes
-        "N;N1;5;100;-;-;-;-;-\n",          # missing: no comparison made
+        "N;N1;3;0;5;5;0;5;5\n"  # nobody registered, 5 votes
+        "N;N1;4;100;80;79;2;78;78\n"  # 80 counted, 79 in the boxes
+        "N;N1;5;100;-;-;-;-;-\n",  # missing: no comparison made
         encoding="utf-8",
     )
     entry = {
-        "id": "g", "read": {"sep": ";"}, "station_type": "ordinary", "candidates": {"A": "A"},
-        "columns": {"region": "Reg", "district": "Dist", "station": "No", "registered": "Voters",
-                    "ballots_issued": "Issued", "ballots_in_boxes": "Box", "invalid": "Bad", "valid": "Good"},
+        "id": "g",
+        "read": {"sep": ";"},
+        "station_type": "ordinary",
+        "candidates": {"A": "A"},
+        "columns": {
+            "region": "Reg",
+            "district": "Dist",
+            "station": "No",
+            "registered": "Voters",
+            "ballots_issued": "Issued",
+            "ballots_in_boxes": "Box",
+            "invalid": "Bad",
+            "valid": "Good",
+        },
     }
     out = generic_csv.adapt(path, entry, "g")
     st = out.stations.set_index("station")
     assert st["impossible_counts"].to_dict() == {
-        "1": "", "2": "votes > registered", "3": "registered = 0 with votes",
-        "4": "valid + invalid != ballots in boxes", "5": "",
+        "1": "",
+        "2": "votes > registered",
+        "3": "registered = 0 with votes",
+        "4": "valid + invalid != ballots in boxes",
+        "5": "",
     }
     assert (st["flag"] == ["", "", "", "", st.loc["5", "flag"]]).all() and st.loc["5", "flag"].startswith("missing:")
     acc = {(r.stage, r.reason): r.rows for r in out.accounting.itertuples()}

@@ -25,17 +25,33 @@ pytestmark = pytest.mark.skipif(
 
 def _reports(tmp_path):
     reports = tmp_path / "reports"
-    write_results("ru2011", "06_integer_spikes", {"integer_observed_either": 17803, "integer_exact_pvalue_either": 2e-18,
-                                                   "integer_excess_either": 1006.7, "integer_null_sd_either": 109.3},
-                  root=reports / "results")
-    write_results("pl2020r1", "06_integer_spikes", {"integer_observed_either": 900, "integer_exact_pvalue_either": 0.58},
-                  root=reports / "results")
+    write_results(
+        "ru2011",
+        "06_integer_spikes",
+        {
+            "integer_observed_either": 17803,
+            "integer_exact_pvalue_either": 2e-18,
+            "integer_excess_either": 1006.7,
+            "integer_null_sd_either": 109.3,
+        },
+        root=reports / "results",
+    )
+    write_results(
+        "pl2020r1",
+        "06_integer_spikes",
+        {"integer_observed_either": 900, "integer_exact_pvalue_either": 0.58},
+        root=reports / "results",
+    )
     folder = reports / "notebooks" / "ru2011"
     folder.mkdir(parents=True)
-    nb = new_notebook(cells=[
-        new_markdown_cell("# Integer percentages\n\n**Question:** Too many round percentages?"),
-        new_code_cell("print('17,803 stations')", outputs=[new_output("stream", name="stdout", text="17,803 stations\n")]),
-    ])
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Integer percentages\n\n**Question:** Too many round percentages?"),
+            new_code_cell(
+                "print('17,803 stations')", outputs=[new_output("stream", name="stdout", text="17,803 stations\n")]
+            ),
+        ]
+    )
     nbformat.write(nb, folder / "06_integer_spikes.ipynb")
     export_html(folder / "06_integer_spikes.ipynb")
     fig, ax = plt.subplots(figsize=(4, 3))
@@ -63,8 +79,10 @@ def test_index_and_report_view_in_chromium(tmp_path):
 
 def test_the_check_catches_broken_pages(tmp_path):
     page = tmp_path / "bad.html"
-    page.write_text('<html><body><a href="missing.html">x</a><a href="#nowhere">y</a>'
-                    '<img src="nope.png"><script>console.error("boom")</script></body></html>')
+    page.write_text(
+        '<html><body><a href="missing.html">x</a><a href="#nowhere">y</a>'
+        '<img src="nope.png"><script>console.error("boom")</script></body></html>'
+    )
     (check,) = browser.check_pages([page])
     assert not check.ok
     assert any("boom" in m for m in check.console_errors)

@@ -52,7 +52,11 @@ def turnout_excess_test(stations, votes, leader, rng):
     return float(stats.norm.sf(z))
 
 
-TESTS = {"exact_binomial": exact_binomial_turnout_test, "uniform": uniform_pvalue_test, "turnout_excess": turnout_excess_test}
+TESTS = {
+    "exact_binomial": exact_binomial_turnout_test,
+    "uniform": uniform_pvalue_test,
+    "turnout_excess": turnout_excess_test,
+}
 
 
 def test_rejection_rate_interval_is_clopper_pearson():
@@ -83,8 +87,16 @@ def test_correct_tests_are_calibrated_and_runs_reproducible():
 
 def test_power_rises_with_magnitude_and_80_percent_point():
     sc = _scenario()
-    curve = calibration.power_curve(sc, {"turnout_excess": turnout_excess_test}, "extreme", [0.0, 0.005, 0.05],
-                                    n_elections=40, seed=1, n_jobs=1, progress=False)
+    curve = calibration.power_curve(
+        sc,
+        {"turnout_excess": turnout_excess_test},
+        "extreme",
+        [0.0, 0.005, 0.05],
+        n_elections=40,
+        seed=1,
+        n_jobs=1,
+        progress=False,
+    )
     power = curve.set_index("magnitude")["power"]
     assert power.loc[0.0] < 0.2 and power.loc[0.05] == 1.0
     m80 = calibration.magnitude_for_power(curve)
@@ -109,8 +121,17 @@ def test_flags_a_liberal_test():
 
 
 def test_summary_table_joins_power():
-    t1 = pd.DataFrame({"scenario": ["s"], "test": ["a"], "n": [10], "type1": [0.05], "ci_low": [0.0], "ci_high": [0.3], "flag": [""]})
-    p80 = pd.DataFrame({"scenario": ["s", "s"], "fraud_type": ["extreme", "rounding"], "test": ["a", "a"], "magnitude_80": [0.01, np.nan]})
+    t1 = pd.DataFrame(
+        {"scenario": ["s"], "test": ["a"], "n": [10], "type1": [0.05], "ci_low": [0.0], "ci_high": [0.3], "flag": [""]}
+    )
+    p80 = pd.DataFrame(
+        {
+            "scenario": ["s", "s"],
+            "fraud_type": ["extreme", "rounding"],
+            "test": ["a", "a"],
+            "magnitude_80": [0.01, np.nan],
+        }
+    )
     out = calibration.summary_table(t1, p80)
     assert out.loc[0, "power80_extreme"] == 0.01 and np.isnan(out.loc[0, "power80_rounding"])
 
@@ -152,8 +173,12 @@ def test_a_module_that_fails_to_import_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setattr(registry, "CALIBRATION_TESTS", {})
     pkg = _package(tmp_path, monkeypatch, "toy_stats_ok", {"good": good})
     assert list(calibration.registered_tests(pkg)) == ["toy_registered"]
-    broken = _package(tmp_path, monkeypatch, "toy_stats_broken", {"good": good.replace("toy_registered", "toy_other"),
-                                                                  "bad": "import a_module_that_does_not_exist\n"})
+    broken = _package(
+        tmp_path,
+        monkeypatch,
+        "toy_stats_broken",
+        {"good": good.replace("toy_registered", "toy_other"), "bad": "import a_module_that_does_not_exist\n"},
+    )
     with pytest.raises(registry.RegistryError, match="toy_stats_broken.bad failed to import"):
         calibration.registered_tests(broken)
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from test_datasets import make_root
 
 from analysis.core import config
 from analysis.data import catalog, datasets
+from test_datasets import make_root
 
 
 def _edit(root, change):
@@ -43,7 +43,9 @@ def test_misspelt_column_name_is_an_error_naming_key_entry_and_file(tmp_path):
 def test_unknown_top_level_key_is_an_error(tmp_path):
     root = make_root(tmp_path)
     _edit(root, lambda e: e.update(registred="Voters"))
-    with pytest.raises(config.ConfigError, match=r"entry 'tl2030' \(adapter generic_csv\): key 'registred': unknown key"):
+    with pytest.raises(
+        config.ConfigError, match=r"entry 'tl2030' \(adapter generic_csv\): key 'registred': unknown key"
+    ):
         datasets.load_catalog(root)
 
 
@@ -54,7 +56,9 @@ def test_extra_that_is_a_misspelt_canonical_column_is_an_error(tmp_path):
         entry["extras"] = {"registred": entry["columns"].pop("registered")}
 
     _edit(root, typo)
-    with pytest.raises(config.ConfigError, match=r"key 'extras.registred': looks like a misspelling of the canonical 'registered'"):
+    with pytest.raises(
+        config.ConfigError, match=r"key 'extras.registred': looks like a misspelling of the canonical 'registered'"
+    ):
         datasets.load_catalog(root)
 
 
@@ -63,7 +67,10 @@ def test_extra_that_is_a_misspelt_canonical_column_is_an_error(tmp_path):
     [
         (lambda e: e["read"].update(sepp=";"), r"key 'read.sepp': unknown key \(did you mean 'sep'\?\)"),
         (lambda e: e.update(station_type="bunker"), r"key 'station_type': 'bunker' is not one of 'ordinary'"),
-        (lambda e: e.update(station_type={"column": "T", "map": {"H": "hospitl"}}), r"key 'station_type.map.H': 'hospitl'"),
+        (
+            lambda e: e.update(station_type={"column": "T", "map": {"H": "hospitl"}}),
+            r"key 'station_type.map.H': 'hospitl'",
+        ),
         (lambda e: e.update(ignore="Address"), r"key 'ignore': must be a list, not str"),
         (lambda e: e.update(leader=["Ann"]), r"key 'leader': must be text, not list"),
         (lambda e: e.update(embedded=True), r"`embedded: True` contradicts adapter 'generic_csv'"),
@@ -77,10 +84,19 @@ def test_wrong_values_are_errors(tmp_path, change, message):
 
 
 def test_spec_language():
-    spec = {"a": int, "b": catalog.MappingOf(catalog.ListOf(str), keys=frozenset({"x"})), "c": catalog.OneOf(str, {"d": bool})}
+    spec = {
+        "a": int,
+        "b": catalog.MappingOf(catalog.ListOf(str), keys=frozenset({"x"})),
+        "c": catalog.OneOf(str, {"d": bool}),
+    }
     catalog.check({"a": 1, "b": {"x": ["s"]}, "c": {"d": False}}, spec)
     catalog.check({"c": "text"}, spec)
-    for bad, where in [({"a": True}, "a"), ({"b": {"y": []}}, "b.y"), ({"b": {"x": [1]}}, "b.x.0"), ({"c": {"e": 1}}, "c.e")]:
+    for bad, where in [
+        ({"a": True}, "a"),
+        ({"b": {"y": []}}, "b.y"),
+        ({"b": {"x": [1]}}, "b.x.0"),
+        ({"c": {"e": 1}}, "c.e"),
+    ]:
         with pytest.raises(Exception) as err:
             catalog.check(bad, spec)
         assert err.value.where == where

@@ -13,11 +13,8 @@ import pytest
 import yaml
 
 from analysis.core import config, paths
-
 from analysis.data import datasets
-
-from analysis.stats import protocols
-from analysis.stats import measures
+from analysis.stats import measures, protocols
 
 CSV = (
     "Region,District,Station,Voters,Received,Issued,Cancelled,Box,Bad,Good,Ann,Bo\n"
@@ -43,10 +40,16 @@ def make_root(tmp_path: Path, csv: str = CSV, sha: str | None = None, where: str
         "sha256": sha or _sha(data),
         "read": {"sep": ","},
         "columns": {
-            "region": "Region", "district": "District", "station": "Station", "registered": "Voters",
-            "ballots_received": "Received", "ballots_issued_in_station": "Issued",
-            "ballots_cancelled": "Cancelled", "ballots_in_stationary_boxes": "Box",
-            "invalid": "Bad", "valid": "Good",
+            "region": "Region",
+            "district": "District",
+            "station": "Station",
+            "registered": "Voters",
+            "ballots_received": "Received",
+            "ballots_issued_in_station": "Issued",
+            "ballots_cancelled": "Cancelled",
+            "ballots_in_stationary_boxes": "Box",
+            "invalid": "Bad",
+            "valid": "Good",
         },
         "candidates": {"Ann": "Ann", "Bo": "Bo"},
         "station_type": "ordinary",
@@ -59,9 +62,13 @@ def make_root(tmp_path: Path, csv: str = CSV, sha: str | None = None, where: str
     else:
         entry["file"] = "tl2030.csv"
         entry["url"] = "https://example.invalid/tl2030.csv"
-    (root / "config" / "datasets.yml").write_text(yaml.safe_dump({"tl2030": entry}, allow_unicode=True), encoding="utf-8")
+    (root / "config" / "datasets.yml").write_text(
+        yaml.safe_dump({"tl2030": entry}, allow_unicode=True), encoding="utf-8"
+    )
     (root / "config" / "elections" / "tl2030.yml").write_text(
-        yaml.safe_dump({"title": "Testland 2030", "dataset": "tl2030", "level": "station", "leader": "Ann", "params": {}}),
+        yaml.safe_dump(
+            {"title": "Testland 2030", "dataset": "tl2030", "level": "station", "leader": "Ann", "params": {}}
+        ),
         encoding="utf-8",
     )
     return root
@@ -168,10 +175,18 @@ def test_download_goes_to_external_with_pinned_hash(tmp_path, monkeypatch):
 
 
 def test_leader_votes_aligns_by_key_not_position():
-    stations = pd.DataFrame({"election": "e", "region": ["A", "A", "B"], "district": ["d", "d", "d"], "station": ["1", "2", "1"]})
+    stations = pd.DataFrame(
+        {"election": "e", "region": ["A", "A", "B"], "district": ["d", "d", "d"], "station": ["1", "2", "1"]}
+    )
     votes = pd.DataFrame(
-        {"election": "e", "region": ["B", "A", "A", "A"], "district": "d", "station": ["1", "2", "1", "1"],
-         "candidate": ["X", "X", "X", "Y"], "votes": pd.array([7, 5, 3, 100], dtype="Int64")}
+        {
+            "election": "e",
+            "region": ["B", "A", "A", "A"],
+            "district": "d",
+            "station": ["1", "2", "1", "1"],
+            "candidate": ["X", "X", "X", "Y"],
+            "votes": pd.array([7, 5, 3, 100], dtype="Int64"),
+        }
     )
     np.testing.assert_array_equal(measures.leader_votes(stations, votes, "X"), [3, 5, 7])
     with pytest.raises(KeyError, match="Z"):
@@ -207,7 +222,9 @@ def _cli(root: Path, *args, mirror=None):
     env["ELECTION_FORENSICS_ROOT"] = str(root)
     if mirror:
         env["ELECTION_DATA_MIRROR"] = str(mirror)
-    return subprocess.run([sys.executable, "-m", "analysis.data.datasets", *args], env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "analysis.data.datasets", *args], env=env, capture_output=True, text=True, check=False
+    )
 
 
 def test_cli_prepare_list_and_strict(tmp_path):
@@ -272,8 +289,14 @@ def test_adapter_module_that_fails_to_import_is_an_error(tmp_path):
     # name the module, not carry on without that adapter.
     src = tmp_path / "src"
     shutil.copytree(Path(datasets.__file__).parents[2], src, ignore=shutil.ignore_patterns("__pycache__"))
-    (src / "analysis" / "data" / "adapters" / "broken_adapter.py").write_text("import no_such_module_xyz\n", encoding="utf-8")
+    (src / "analysis" / "data" / "adapters" / "broken_adapter.py").write_text(
+        "import no_such_module_xyz\n", encoding="utf-8"
+    )
     env = {**os.environ, "PYTHONPATH": str(src)}
-    done = subprocess.run([sys.executable, "-c", "import analysis.data.datasets"], env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", "import analysis.data.datasets"], env=env, capture_output=True, text=True, check=False
+    )
     assert done.returncode != 0
-    assert "analysis.data.adapters.broken_adapter failed to import" in done.stderr and "no_such_module_xyz" in done.stderr
+    assert (
+        "analysis.data.adapters.broken_adapter failed to import" in done.stderr and "no_such_module_xyz" in done.stderr
+    )

@@ -144,8 +144,15 @@ def test_calibration_tests_are_registered_and_return_pvalues():
     election = simulate.simulate_election(simulate.load_scenario("kz2011-like"), seed=12)
     tests = {name: fn for name, fn in registry.CALIBRATION_TESTS.items() if fn.__module__.startswith(D.__name__)}
     assert {"last_digit_chi2", "last_digit_sizeaware", "lastc", "c05s", "twobl"} <= set(tests)
-    assert set(tests) == {"last_digit_chi2", "last_digit_sizeaware", "lastc", "lastc_sizeaware", "c05s", "twobl",
-                          "twobl_sizeaware"}
+    assert set(tests) == {
+        "last_digit_chi2",
+        "last_digit_sizeaware",
+        "lastc",
+        "lastc_sizeaware",
+        "c05s",
+        "twobl",
+        "twobl_sizeaware",
+    }
     rng = np.random.default_rng(0)
     for name, fn in tests.items():
         p = fn(election.stations, election.votes, election.leader, rng)
@@ -200,7 +207,9 @@ def test_on_percentage_grid_hand_cases():
 def test_percentage_grid_probability_closed_forms():
     # even counts of Binomial(T, p): (1 + (1 - 2p)^T) / 2
     p = np.array([0.3, 0.5, 0.9999])
-    np.testing.assert_allclose(D.percentage_grid_probability([20_000] * 3, p), (1 + (1 - 2 * p) ** 20_000) / 2, rtol=1e-10)
+    np.testing.assert_allclose(
+        D.percentage_grid_probability([20_000] * 3, p), (1 + (1 - 2 * p) ** 20_000) / 2, rtol=1e-10
+    )
     k = np.arange(15_001)
     expected = stats.binom.pmf(k, 15_000, 0.37)[k % 3 != 1].sum()
     assert D.percentage_grid_probability([15_000], [0.37])[0] == pytest.approx(expected, rel=1e-10)
@@ -249,7 +258,9 @@ def test_alternatives_of_the_mean_tests():
     counts = np.array([10, 15, 20, 25, 31, 42, 50, 55, 60, 73])  # 7 of 10 end in 0 or 5
     greater = D.c05s(counts, n_boot=0, alternative="greater")
     assert greater.pvalue == pytest.approx(stats.binomtest(7, 10, 0.2, alternative="greater").pvalue)
-    assert D.c05s(counts, n_boot=0, alternative="less").pvalue == pytest.approx(stats.binomtest(7, 10, 0.2, alternative="less").pvalue)
+    assert D.c05s(counts, n_boot=0, alternative="less").pvalue == pytest.approx(
+        stats.binomtest(7, 10, 0.2, alternative="less").pvalue
+    )
     r = D.lastc(counts, n_boot=0, alternative="less")
     z = (r.statistic - 4.5) / np.sqrt(8.25 / 10)
     assert r.pvalue == pytest.approx(stats.norm.cdf(z))
@@ -265,5 +276,13 @@ def test_alternatives_of_the_mean_tests():
 
 def test_digit_result_flat_mapping_keeps_its_keys():
     r = D.lastc([11, 12, 23, 45, 50, 55], n_boot=0)
-    assert list(r.as_dict("x_")) == ["x_statistic", "x_null_value", "x_pvalue", "x_pvalue_sizeaware", "x_ci_low",
-                                     "x_ci_high", "x_n_used", "x_n_excluded"]
+    assert list(r.as_dict("x_")) == [
+        "x_statistic",
+        "x_null_value",
+        "x_pvalue",
+        "x_pvalue_sizeaware",
+        "x_ci_low",
+        "x_ci_high",
+        "x_n_used",
+        "x_n_excluded",
+    ]

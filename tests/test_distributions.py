@@ -237,7 +237,9 @@ def test_sobyanin_slope_and_se_against_matrix_formulas():
     for w, c in ((None, None), (reg, None), (None, cl), (reg, cl)):
         r = D.sobyanin_sukhovolsky(x, votes, reg, weights=w, clusters=c)
         slope, intercept, se = _sandwich_reference(x, y, w, c)
-        assert r.slope == pytest.approx(slope, rel=1e-10) and r.intercept == pytest.approx(intercept, rel=1e-8, abs=1e-12)
+        assert r.slope == pytest.approx(slope, rel=1e-10) and r.intercept == pytest.approx(
+            intercept, rel=1e-8, abs=1e-12
+        )
         assert r.se == pytest.approx(se, rel=1e-10)
         assert r.covariance == ("HC1" if c is None else "CR1")
     assert np.polyfit(x, y, 1)[0] == pytest.approx(D.sobyanin_sukhovolsky(x, votes, reg).slope, rel=1e-10)

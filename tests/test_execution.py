@@ -56,12 +56,13 @@ def _alive(pid):
 
 def test_workers_stop_when_the_run_is_killed(tmp_path):
     """Issue: killing `make all` during calibration left its workers at full CPU for minutes."""
+    here, folder = str(Path(__file__).parent), str(tmp_path)
     script = (
-        "import sys; sys.path.insert(0, %r)\n"
+        f"import sys; sys.path.insert(0, {here!r})\n"
         "from analysis.core.execution import map_units\n"
         "import _execution_units as u\n"
-        "map_units(u.spin_and_record, [%r] * 4, scheduler='local', n_workers=2, progress=False)\n"
-    ) % (str(Path(__file__).parent), str(tmp_path))
+        f"map_units(u.spin_and_record, [{folder!r}] * 4, scheduler='local', n_workers=2, progress=False)\n"
+    )
     parent = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
     deadline = time.time() + 60
     while len(list(tmp_path.glob("*.pid"))) < 2 and time.time() < deadline:

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from test_distributions import canonical_tables
 
 from analysis.core import registry
 from analysis.stats import distributions as D
 from analysis.stats import full_turnout as F
 from analysis.stats import measures
 from analysis.stats.poisson_binomial import poisson_binomial_sf
+from test_distributions import canonical_tables
 
 # ------------------------------------------------------------------ Poisson-binomial
 
@@ -114,7 +114,10 @@ def test_full_turnout_pvalues_match_the_recursion():
     both = F.full_turnout_test(x, n, null="binomial", alternative="two-sided")
     assert both.pvalue == pytest.approx(min(1.0, 2 * min(upper, lower)), rel=1e-8)
     assert both.pvalue_poisson == pytest.approx(
-        min(1.0, 2 * min(stats.poisson.sf(res.statistic - 1, res.expected), stats.poisson.cdf(res.statistic, res.expected)))
+        min(
+            1.0,
+            2 * min(stats.poisson.sf(res.statistic - 1, res.expected), stats.poisson.cdf(res.statistic, res.expected)),
+        )
     )
     by = res.by_region.iloc[0]
     assert by["pvalue"] == res.pvalue

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from analysis.stats import klimek, measures
-from analysis.stats.klimek import model
 from analysis.stats.distributions import fingerprint
+from analysis.stats.klimek import model
 from analysis.synthetic import simulate
 
 
@@ -70,8 +70,15 @@ def test_fit_fingerprint_identical_to_floor_binning():
 
 def test_forward_model_matches_klimek_formulas():
     # One station copy, no noise: t=0.5, v=0.4, extreme fraud with x = 1 - θ|z| = 0.8, α = 2.
-    d = model._Draws(n=np.array([1e12]), zt=np.zeros(1), et=np.zeros(1), zv=np.zeros(1), ev=np.zeros(1),
-                      u=np.array([0.5]), z=np.array([2.0]))
+    d = model._Draws(
+        n=np.array([1e12]),
+        zt=np.zeros(1),
+        et=np.zeros(1),
+        zv=np.zeros(1),
+        ev=np.zeros(1),
+        u=np.array([0.5]),
+        z=np.array([2.0]),
+    )
     t2, v2 = model._simulate(d, (0.5, 0.1, 0.4, 0.1, 0.0), fi=0.0, fe=1.0, alpha=2.0, theta=0.1)
     x = 0.8
     assert t2[0] == pytest.approx(0.5 + x * 0.5)
@@ -89,9 +96,17 @@ def test_honest_parameters_of_a_normal_sample():
 def test_recovers_known_fraud_parameters():
     # θ = 0.25: incremental fraud wide enough to be told from a shift of the honest peak (with
     # θ = 0.1 fi is only weakly identified; the notebook shows that through its interval).
-    e = simulate.simulate_election(_toy(), 1, fraud={"incremental": {"magnitude": 0.4, "alpha": 2.0, "theta": 0.25},
-                                                     "extreme": {"magnitude": 0.02, "alpha": 2.0}})
-    f = _fit(e, seed=0, theta=0.25, maxiter=200, joint=True, replicates=5, grid={"fi": (0.0, 0.2, 0.45), "fe": (0.0, 0.02)})
+    e = simulate.simulate_election(
+        _toy(),
+        1,
+        fraud={
+            "incremental": {"magnitude": 0.4, "alpha": 2.0, "theta": 0.25},
+            "extreme": {"magnitude": 0.02, "alpha": 2.0},
+        },
+    )
+    f = _fit(
+        e, seed=0, theta=0.25, maxiter=200, joint=True, replicates=5, grid={"fi": (0.0, 0.2, 0.45), "fe": (0.0, 0.02)}
+    )
     assert f.fi == pytest.approx(0.4, abs=0.15)
     assert f.fe == pytest.approx(0.02, abs=0.012)
     assert 1.2 < f.alpha < 4.0

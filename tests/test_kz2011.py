@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from analysis.core import paths
-
 from analysis.data import kz2011
 from analysis.data.parsing import ParseError
 
@@ -117,13 +116,19 @@ def test_military_and_protocol_review_tables(built):
     assert mil.groupby("region").size().to_dict() == {"Almaty": 1, "Almaty city": 2, "Mangistau": 7, "Zhambyl": 1}
     assert mil["turnout_100"].isna().all()  # the report gives counts, not which PECs
     summary = kz2011.load_processed("military_summary", built).iloc[0]
-    assert (summary["n_protocols_obtained"], summary["n_turnout_100"], summary["n_max_candidate_share_gt_99"]) == (11, 9, 5)
+    assert (summary["n_protocols_obtained"], summary["n_turnout_100"], summary["n_max_candidate_share_gt_99"]) == (
+        11,
+        9,
+        5,
+    )
     review = kz2011.load_processed("protocol_review", built).set_index("formula_id")
     assert review.loc["received_eq_issued_plus_cancelled", "n_failed"] == 10
     assert review.loc["issued_eq_sum_by_commissioner", "n_failed"] == 31
     assert review.loc["by_commissioner_filled_in", "n_failed"] == 72
     assert review.loc["received_ballots_eq_valid_plus_invalid", "n_failed"] == 17
-    assert review.loc["dec_protocols_reviewed", "n_reviewed"] == 34 and pd.isna(review.loc["dec_protocols_reviewed", "n_failed"])
+    assert review.loc["dec_protocols_reviewed", "n_reviewed"] == 34 and pd.isna(
+        review.loc["dec_protocols_reviewed", "n_failed"]
+    )
     obs = kz2011.load_processed("election_day_observation", built)
     bad = obs[(obs["stage"] == "counting") & (obs["measure"] == "assessed_bad_or_very_bad")].iloc[0]
     assert (bad["value"], bad["out_of"]) == (24, 151)
@@ -145,12 +150,21 @@ def test_build_twice_is_byte_identical(tmp_path):
 
 def test_checks_on_the_real_data():
     results = checks_of(RAW)
-    assert sorted(results) == sorted([
-        "region_count", "candidate_columns_sum_to_total", "regional_sum_equals_valid_votes",
-        "total_row_equals_valid_votes", "printed_percentages_recomputed", "turnout_recomputed",
-        "register_annex_vs_section_vi", "invalid_implied_non_negative", "mobile_votes_within_participated",
-        "military_pecs_listed", "protocol_review_counts",
-    ])
+    assert sorted(results) == sorted(
+        [
+            "region_count",
+            "candidate_columns_sum_to_total",
+            "regional_sum_equals_valid_votes",
+            "total_row_equals_valid_votes",
+            "printed_percentages_recomputed",
+            "turnout_recomputed",
+            "register_annex_vs_section_vi",
+            "invalid_implied_non_negative",
+            "mobile_votes_within_participated",
+            "military_pecs_listed",
+            "protocol_review_counts",
+        ]
+    )
     failed = sorted(n for n, r in results.items() if not r.passed)
     # The one real inconsistency in the report: annex register vs section VI.
     assert failed == ["register_annex_vs_section_vi"]
@@ -282,7 +296,9 @@ def test_military_check_fires_on_missing_pec(raw_copy):
 
 
 def test_protocol_review_check_fires(raw_copy):
-    edit_cell(raw_copy, kz2011.RAW_FILES["protocol_review"], ("PEC", "issued_eq_sum_by_commissioner"), "n_failed", "334")
+    edit_cell(
+        raw_copy, kz2011.RAW_FILES["protocol_review"], ("PEC", "issued_eq_sum_by_commissioner"), "n_failed", "334"
+    )
     assert not checks_of(raw_copy)["protocol_review_counts"].passed
 
 
@@ -349,7 +365,9 @@ def test_figures_draw_the_given_tables(built):
     shares = kz2011.vote_share_by_region(votes)
     fig = kzplot.plot_vote_share_by_region(shares)
     lead_ax, rest_ax = fig.axes[:2]
-    assert [t.get_text() for t in lead_ax.get_yticklabels()][-1] == kz2011.leader_share_by_region(votes)["region"].iloc[0]
+    assert [t.get_text() for t in lead_ax.get_yticklabels()][-1] == kz2011.leader_share_by_region(votes)["region"].iloc[
+        0
+    ]
     assert "%" in lead_ax.get_xlabel() and "%" in rest_ax.get_xlabel()
     fig2 = kzplot.plot_national_candidates(kz2011.national_votes(votes, 8_216_370))
     labels = [t.get_text() for t in fig2.axes[0].texts]
@@ -359,7 +377,18 @@ def test_figures_draw_the_given_tables(built):
 # --------------------------------------------------------------------------- verbatim transcription
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_78719f45d59fee38.txt"
-PRINTED_COLUMNS = ("value", "dec_figure", "pec_figure", "dec_minus_pec_printed", "pec", "n_reviewed", "n_failed", "out_of", "label", "as_of")
+PRINTED_COLUMNS = (
+    "value",
+    "dec_figure",
+    "pec_figure",
+    "dec_minus_pec_printed",
+    "pec",
+    "n_reviewed",
+    "n_failed",
+    "out_of",
+    "label",
+    "as_of",
+)
 
 
 @pytest.mark.skipif(not SEED.exists(), reason=f"report text not found at {SEED}")

@@ -47,7 +47,9 @@ def test_notebook_layout(path):
     first = "".join(cells[0]["source"])
     assert cells[0]["cell_type"] == "markdown" and first.startswith("# "), f"{path.name}: first cell is not '# <title>'"
     assert "**Question:**" in first, f"{path.name}: no '**Question:**' line in the first cell"
-    assert "parameters" in cells[1].get("metadata", {}).get("tags", []), f"{path.name}: second cell is not tagged 'parameters'"
+    assert "parameters" in cells[1].get("metadata", {}).get("tags", []), (
+        f"{path.name}: second cell is not tagged 'parameters'"
+    )
     assert cells[-2]["cell_type"] == "markdown" and "".join(cells[-2]["source"]).strip() == "## Conclusions"
     assert cells[-1]["cell_type"] == "code" and "print(" in "".join(cells[-1]["source"])
 

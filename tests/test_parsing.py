@@ -7,7 +7,15 @@ from analysis.data.parsing import ParseError, is_missing, parse_decimal, parse_i
 
 @pytest.mark.parametrize(
     "raw, expected",
-    [("9,200,298", 9200298), ("5,430", 5430), ("431,451", 431451), ("525", 525), ("0", 0), ("16970", 16970), (" 1,055,240 ", 1055240)],
+    [
+        ("9,200,298", 9200298),
+        ("5,430", 5430),
+        ("431,451", 431451),
+        ("525", 525),
+        ("0", 0),
+        ("16970", 16970),
+        (" 1,055,240 ", 1055240),
+    ],
 )
 def test_parse_int_good(raw, expected):
     assert parse_int(raw) == expected
@@ -18,7 +26,9 @@ def test_parse_int_other_separator():
     assert parse_int("1.055.240", thousands=".") == 1055240
 
 
-@pytest.mark.parametrize("raw", ["1,6970", "16,97", ",123", "1,,234", "1,234,", "-5", "+5", "5.0", "1 234", "12a", "", "   ", "1,234.5"])
+@pytest.mark.parametrize(
+    "raw", ["1,6970", "16,97", ",123", "1,,234", "1,234,", "-5", "+5", "5.0", "1 234", "12a", "", "   ", "1,234.5"]
+)
 def test_parse_int_malformed(raw):
     with pytest.raises(ParseError):
         parse_int(raw)
@@ -71,7 +81,12 @@ def test_parse_decimal_rejects_same_separators():
 
 @pytest.mark.parametrize(
     "raw, decimal, expected",
-    [("89,98%", ",", Decimal("89.98")), ("1.36%", ".", Decimal("1.36")), ("95.55 %", ".", Decimal("95.55")), ("0.07", ".", Decimal("0.07"))],
+    [
+        ("89,98%", ",", Decimal("89.98")),
+        ("1.36%", ".", Decimal("1.36")),
+        ("95.55 %", ".", Decimal("95.55")),
+        ("0.07", ".", Decimal("0.07")),
+    ],
 )
 def test_parse_percent_good(raw, decimal, expected):
     assert parse_percent(raw, decimal=decimal) == expected
@@ -89,7 +104,9 @@ def test_parse_percent_decimal_comma_read_as_point_is_an_error():
         parse_percent("89,98%", decimal=".")
 
 
-@pytest.mark.parametrize("raw, expected", [("Nine", 9), ("six", 6), ("Twenty-seven", 27), ("eleven", 11), ("ninety-nine", 99), ("Forty", 40)])
+@pytest.mark.parametrize(
+    "raw, expected", [("Nine", 9), ("six", 6), ("Twenty-seven", 27), ("eleven", 11), ("ninety-nine", 99), ("Forty", 40)]
+)
 def test_parse_spelled_int_good(raw, expected):
     assert parse_spelled_int(raw) == expected
 

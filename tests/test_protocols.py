@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.stats import protocols
 from analysis.data.schema import COUNT_COLUMNS
+from analysis.stats import protocols
 
 N = 300
 
@@ -29,13 +29,23 @@ def clean_table(seed=1):
     b = valid - a
     st = pd.DataFrame(
         {
-            "election": "syn", "region": np.where(np.arange(N) < N // 2, "North", "South"),
-            "district": "d", "station": [str(i) for i in range(N)], "station_type": "ordinary",
-            "registered": registered, "ballots_received": received, "ballots_issued_early": early,
-            "ballots_issued_in_station": in_station, "ballots_issued_mobile": mobile,
-            "ballots_cancelled": cancelled, "ballots_in_portable_boxes": portable,
-            "ballots_in_stationary_boxes": stationary, "invalid": invalid, "valid": valid,
-            "lost": np.zeros(N, int), "unaccounted": np.zeros(N, int),
+            "election": "syn",
+            "region": np.where(np.arange(N) < N // 2, "North", "South"),
+            "district": "d",
+            "station": [str(i) for i in range(N)],
+            "station_type": "ordinary",
+            "registered": registered,
+            "ballots_received": received,
+            "ballots_issued_early": early,
+            "ballots_issued_in_station": in_station,
+            "ballots_issued_mobile": mobile,
+            "ballots_cancelled": cancelled,
+            "ballots_in_portable_boxes": portable,
+            "ballots_in_stationary_boxes": stationary,
+            "invalid": invalid,
+            "valid": valid,
+            "lost": np.zeros(N, int),
+            "unaccounted": np.zeros(N, int),
         }
     )
     votes = {"A": a, "B": b}
@@ -50,8 +60,19 @@ def finish(st, votes):
     st["ballots_in_boxes"] = st["ballots_in_portable_boxes"] + st["ballots_in_stationary_boxes"]
     st["flag"] = ""
     long = pd.concat(
-        [pd.DataFrame({"election": "syn", "region": st["region"], "district": "d", "station": st["station"],
-                       "candidate": c, "votes": pd.array(v, dtype="Int64")}) for c, v in votes.items()],
+        [
+            pd.DataFrame(
+                {
+                    "election": "syn",
+                    "region": st["region"],
+                    "district": "d",
+                    "station": st["station"],
+                    "candidate": c,
+                    "votes": pd.array(v, dtype="Int64"),
+                }
+            )
+            for c, v in votes.items()
+        ],
         ignore_index=True,
     )
     return st, long
@@ -92,7 +113,9 @@ def injected():
     expected["boxes_gt_issued"].add(200)
     expected["issued_valid_invalid"].add(200)
     # More ballots issued than voters on the list.
-    st.loc[250, "registered"] = int(st.loc[250, ["ballots_issued_early", "ballots_issued_in_station", "ballots_issued_mobile"]].sum()) - 1
+    st.loc[250, "registered"] = (
+        int(st.loc[250, ["ballots_issued_early", "ballots_issued_in_station", "ballots_issued_mobile"]].sum()) - 1
+    )
     expected["issued_gt_registered"].add(250)
     st, long = finish(st, votes)
     return st, long, expected
@@ -122,9 +145,15 @@ def test_results_keys_and_region_table():
     st, votes, expected = injected()
     checks = protocols.check_protocols(st, votes)
     res = checks.results_mapping()
-    for key in ("fail_received_issued_cancelled", "fail_received_issued_cancelled_lost_unaccounted",
-                "fail_boxes_gt_issued", "fail_valid_sum_candidates", "fail_boxes_valid_invalid",
-                "fail_issued_gt_registered", "n_stations"):
+    for key in (
+        "fail_received_issued_cancelled",
+        "fail_received_issued_cancelled_lost_unaccounted",
+        "fail_boxes_gt_issued",
+        "fail_valid_sum_candidates",
+        "fail_boxes_valid_invalid",
+        "fail_issued_gt_registered",
+        "n_stations",
+    ):
         assert key in res
     assert res["fail_received_issued_cancelled"] == 5 and res["n_stations"] == N
     assert res["rate_received_issued_cancelled"] == pytest.approx(5 / N)
@@ -234,7 +263,11 @@ def test_review_beside_reference_rates():
     review = pd.DataFrame(
         {
             "level": ["PEC", "PEC", "PEC"],
-            "formula_id": ["received_eq_issued_plus_cancelled", "received_ballots_eq_valid_plus_invalid", "by_commissioner_filled_in"],
+            "formula_id": [
+                "received_eq_issued_plus_cancelled",
+                "received_ballots_eq_valid_plus_invalid",
+                "by_commissioner_filled_in",
+            ],
             "formula": ["a", "b", "c"],
             "n_reviewed": [333, 333, 333],
             "n_failed": pd.array([10, 17, 72], dtype="Int64"),

@@ -35,8 +35,14 @@ def _small(n=3000):
                 {"name": "North", "weight": 1, "turnout_mean": 0.55, "leader_mean": 0.45},
                 {"name": "South", "weight": 2, "turnout_mean": 0.65, "leader_mean": 0.55},
             ],
-            "special": {"military": {"count": 100, "turnout_mean": 0.9, "turnout_sd": 0.05,
-                                     "size": {"median": 300, "log_sd": 0.5}}},
+            "special": {
+                "military": {
+                    "count": 100,
+                    "turnout_mean": 0.9,
+                    "turnout_sd": 0.05,
+                    "size": {"median": 300, "log_sd": 0.5},
+                }
+            },
         }
     )
 
@@ -48,7 +54,9 @@ def _leader(e):
 def _check_identities(st: pd.DataFrame, votes: pd.DataFrame):
     f = {c: st[c].to_numpy(dtype=np.int64) for c in simulate.COUNT_COLUMNS}
     assert np.array_equal(f["ballots_received"], f["ballots_issued"] + f["ballots_cancelled"])
-    assert np.array_equal(f["ballots_issued"], f["ballots_issued_early"] + f["ballots_issued_in_station"] + f["ballots_issued_mobile"])
+    assert np.array_equal(
+        f["ballots_issued"], f["ballots_issued_early"] + f["ballots_issued_in_station"] + f["ballots_issued_mobile"]
+    )
     assert np.array_equal(f["ballots_in_boxes"], f["ballots_in_portable_boxes"] + f["ballots_in_stationary_boxes"])
     assert np.array_equal(f["ballots_in_boxes"], f["valid"] + f["invalid"])
     assert (f["ballots_issued"] <= f["registered"]).all()
@@ -67,8 +75,17 @@ def test_same_seed_same_tables_and_different_seed_differs():
 
 
 def test_canonical_schema_and_identities(kz):
-    e = simulate.simulate_election(kz, 1, fraud={"incremental": 0.2, "extreme": 0.02, "rounding": 0.05,
-                                                 "protocol_rewrite": 0.1, "special_full_turnout": 0.5})
+    e = simulate.simulate_election(
+        kz,
+        1,
+        fraud={
+            "incremental": 0.2,
+            "extreme": 0.02,
+            "rounding": 0.05,
+            "protocol_rewrite": 0.1,
+            "special_full_turnout": 0.5,
+        },
+    )
     schema.validate_stations(e.stations)
     schema.validate_votes(e.votes)
     assert list(e.stations.columns) == list(schema.STATION_COLUMNS) == canonical.STATION_COLUMNS
@@ -86,10 +103,17 @@ def test_kz_scenario_matches_report(kz):
     assert abs(turnout - 0.8999) < 0.006
     assert abs(st["registered"].sum() - 9_200_298) / 9_200_298 < 0.05
     # Regional leader share (of valid votes) reproduces the annex within sampling error.
-    annex = {"Akmola": 431451 / (5430 + 3545 + 8301 + 431451), "Almaty city": 598986 / (22483 + 14703 + 23142 + 598986),
-             "South Kazakhstan": 1055240 / (16970 + 9807 + 19946 + 1055240)}
+    annex = {
+        "Akmola": 431451 / (5430 + 3545 + 8301 + 431451),
+        "Almaty city": 598986 / (22483 + 14703 + 23142 + 598986),
+        "South Kazakhstan": 1055240 / (16970 + 9807 + 19946 + 1055240),
+    }
     lv = _leader(e)
-    g = pd.DataFrame({"region": st["region"], "lv": lv, "valid": st["valid"].to_numpy(dtype=float)}).groupby("region").sum()
+    g = (
+        pd.DataFrame({"region": st["region"], "lv": lv, "valid": st["valid"].to_numpy(dtype=float)})
+        .groupby("region")
+        .sum()
+    )
     for region, share in annex.items():
         assert abs(g.loc[region, "lv"] / g.loc[region, "valid"] - share) < 0.004, region
 
@@ -175,7 +199,9 @@ def test_rounding_hits_integer_percentages():
 
 def test_protocol_rewrite_keeps_turnout_moves_votes():
     sc = _small(5000)
-    e = simulate.simulate_election(sc, 9, fraud={"protocol_rewrite": {"magnitude": 0.3, "share": 0.5, "invalid_share": 1.0}})
+    e = simulate.simulate_election(
+        sc, 9, fraud={"protocol_rewrite": {"magnitude": 0.3, "share": 0.5, "invalid_share": 1.0}}
+    )
     mask = e.fraud_mask["protocol_rewrite"]
     assert np.array_equal(e.stations["ballots_issued"].to_numpy(np.int64), e.honest_ballots_issued)
     assert (e.stations["invalid"].to_numpy()[mask] == 0).all()
@@ -205,7 +231,9 @@ def test_bad_fraud_spec_is_rejected():
 
 def test_95k_stations():
     # Its speed (target 2 s) is printed by bench/bench_calibration.py.
-    e = simulate.simulate_election(simulate.load_scenario("ru2011-like", use_reference=False), 1, fraud={"incremental": 0.3})
+    e = simulate.simulate_election(
+        simulate.load_scenario("ru2011-like", use_reference=False), 1, fraud={"incremental": 0.3}
+    )
     assert len(e.stations) == 95225
     _check_identities(e.stations, e.votes)
 

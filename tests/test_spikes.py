@@ -13,7 +13,6 @@ from analysis.stats import spikes as S
 from analysis.stats.spikes import rozenas as R
 from analysis.synthetic import simulate
 
-
 # ------------------------------------------------------------------ integer percentages
 
 
@@ -237,13 +236,21 @@ def test_binomial_redraws_of_two_quantities_keep_the_interleaved_draw_order():
     # the binomial Monte Carlo draws leader votes, then ballots issued, chunk by chunk
     rng = np.random.default_rng(14)
     sample = _clean_sample(rng, n_stations=200)
-    got = list(MC.binomial_redraws((sample.leader, sample.turnout_count), (sample.counted, sample.registered),
-                                   7, np.random.default_rng(1), chunk=3))
+    got = list(
+        MC.binomial_redraws(
+            (sample.leader, sample.turnout_count),
+            (sample.counted, sample.registered),
+            7,
+            np.random.default_rng(1),
+            chunk=3,
+        )
+    )
     ref = np.random.default_rng(1)
     for m, (x_l, x_t) in zip([3, 3, 1], got):
         np.testing.assert_array_equal(x_l, ref.binomial(sample.counted, sample.leader / sample.counted, size=(m, 200)))
-        np.testing.assert_array_equal(x_t, ref.binomial(sample.registered, sample.turnout_count / sample.registered,
-                                                        size=(m, 200)))
+        np.testing.assert_array_equal(
+            x_t, ref.binomial(sample.registered, sample.turnout_count / sample.registered, size=(m, 200))
+        )
 
 
 def test_integer_test_alternatives():
@@ -254,7 +261,10 @@ def test_integer_test_alternatives():
     draws = greater.null_draws["either"]
     assert less.pvalue == pytest.approx((1 + np.sum(draws <= greater.statistic)) / 200)
     assert less.exact["either"].pvalue + greater.exact["either"].pvalue >= 1  # both tails hold the observed count
-    assert greater.pvalue == greater.monte_carlo["either"].pvalue and greater.statistic == greater.monte_carlo["either"].observed
+    assert (
+        greater.pvalue == greater.monte_carlo["either"].pvalue
+        and greater.statistic == greater.monte_carlo["either"].observed
+    )
 
 
 def test_percentage_histogram_centres_bins_on_integers():
@@ -363,7 +373,9 @@ def test_calibration_tests_are_registered_and_return_pvalues():
         p = fn(election.stations, election.votes, election.leader, rng)
         assert 0 <= p <= 1, name
     # the registered p-value is the exact test's
-    sample = S.sample_from_tables(election.stations, measures.leader_votes(election.stations, election.votes, election.leader))
+    sample = S.sample_from_tables(
+        election.stations, measures.leader_votes(election.stations, election.votes, election.leader)
+    )
     r = S.integer_percentage_test(sample, n_sims=9, seed=0)
     assert tests["integer_leader"](election.stations, election.votes, election.leader, rng) == r.exact["leader"].pvalue
 

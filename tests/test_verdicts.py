@@ -26,8 +26,22 @@ SPECS = {
         "calibration": "lastc",
         "meaning": "m2",
     },
-    "grid": {"label": "Grid", "notebook": "05", "statistic": "g", "pvalue": "g_pvalue", "calibration": None, "meaning": "m3"},
-    "dip": {"label": "Dip", "notebook": "03", "statistic": "dip", "pvalue": "dip_pvalue", "calibration": "dip", "meaning": "m4"},
+    "grid": {
+        "label": "Grid",
+        "notebook": "05",
+        "statistic": "g",
+        "pvalue": "g_pvalue",
+        "calibration": None,
+        "meaning": "m3",
+    },
+    "dip": {
+        "label": "Dip",
+        "notebook": "03",
+        "statistic": "dip",
+        "pvalue": "dip_pvalue",
+        "calibration": "dip",
+        "meaning": "m4",
+    },
 }
 
 
@@ -61,7 +75,9 @@ def test_verdicts_follow_pvalue_and_calibration():
 
 def test_no_evidence_above_alpha_and_region_notebooks_found_by_prefix():
     results = {"05r_kz2011_digits": {"lastc": 4.9, "lastc_pvalue": 0.6}}
-    table = V.verdict_table(results, alpha=0.05, specs={"lastc": SPECS["lastc"]}, calibration={"lastc": _cal(0.05, 0.03, 0.08)})
+    table = V.verdict_table(
+        results, alpha=0.05, specs={"lastc": SPECS["lastc"]}, calibration={"lastc": _cal(0.05, 0.03, 0.08)}
+    )
     assert table.loc[0, "verdict"] == "no evidence"
     assert table.loc[0, "statistic"] == 4.9
 
@@ -91,6 +107,8 @@ def test_calibrations_read_from_results(tmp_path):
 def test_config_is_valid_and_typos_are_errors(tmp_path):
     specs = V.load_specs()
     assert {"integer_either", "turnout_100_excess", "sobyanin_slope"} <= set(specs)
-    (tmp_path / "verdicts.yml").write_text("x:\n  label: a\n  notebook: '05'\n  statistic: s\n  pvalue: p\n  meaning: m\n  pvlaue: q\n")
+    (tmp_path / "verdicts.yml").write_text(
+        "x:\n  label: a\n  notebook: '05'\n  statistic: s\n  pvalue: p\n  meaning: m\n  pvlaue: q\n"
+    )
     with pytest.raises(ConfigError, match=r"entry 'x': unknown key\(s\) \['pvlaue'\]"):
         V.load_specs(tmp_path)

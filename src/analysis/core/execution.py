@@ -62,7 +62,7 @@ def resolve_scheduler(scheduler: str | None = None) -> str:
 def resolve_workers(n_workers: int | None = None) -> int:
     """Worker count: the argument, else ``$N_WORKERS``, else the number of usable cores."""
     if n_workers is None:
-        n_workers = int(os.environ.get(WORKERS_ENV, 0)) or len(os.sched_getaffinity(0))
+        n_workers = int(os.environ.get(WORKERS_ENV, "0")) or len(os.sched_getaffinity(0))
     if n_workers < 1:
         raise ValueError(f"n_workers must be >= 1, got {n_workers}")
     return n_workers
@@ -101,7 +101,8 @@ def _map_local(fn, units, n_workers, bar) -> list:
 
 
 def _map_dask(fn, units, scheduler, n_workers, bar) -> list:
-    from distributed import Client, LocalCluster, as_completed as dask_completed  # noqa: PLC0415  (heavy; only on the Dask path)
+    from distributed import Client, LocalCluster  # noqa: PLC0415  (heavy; only on the Dask path)
+    from distributed import as_completed as dask_completed
 
     cluster = None
     if scheduler == "dask-local":

@@ -27,8 +27,14 @@ class RegistryError(RuntimeError):
 def _register(table: dict, kind: str, name: str) -> Callable[[Callable], Callable]:
     def decorator(fn: Callable) -> Callable:
         other = table.get(name)
-        if other is not None and other is not fn and (other.__module__, other.__qualname__) != (fn.__module__, fn.__qualname__):
-            raise RegistryError(f"{kind} {name!r} registered twice: {other.__module__}.{other.__qualname__} and {fn.__module__}.{fn.__qualname__}")
+        if (
+            other is not None
+            and other is not fn
+            and (other.__module__, other.__qualname__) != (fn.__module__, fn.__qualname__)
+        ):
+            raise RegistryError(
+                f"{kind} {name!r} registered twice: {other.__module__}.{other.__qualname__} and {fn.__module__}.{fn.__qualname__}"
+            )
         table[name] = fn
         return fn
 
@@ -53,6 +59,8 @@ def discover(package: str) -> list[str]:
         try:
             importlib.import_module(info.name)
         except Exception as exc:
-            raise RegistryError(f"{info.name} failed to import ({type(exc).__name__}: {exc}); fix it, it is never skipped") from exc
+            raise RegistryError(
+                f"{info.name} failed to import ({type(exc).__name__}: {exc}); fix it, it is never skipped"
+            ) from exc
         names.append(info.name)
     return names

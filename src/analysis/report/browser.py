@@ -75,8 +75,14 @@ def find_browser() -> tuple[str, str] | None:
 def _driver(browser: str, driver: str):
     options = webdriver.ChromeOptions()
     options.binary_location = browser
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                f"--window-size={WINDOW[0]},{WINDOW[1]}", "--hide-scrollbars"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        f"--window-size={WINDOW[0]},{WINDOW[1]}",
+        "--hide-scrollbars",
+    ):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service(driver), options=options)
@@ -106,8 +112,8 @@ def check_pages(pages: list[Path], screenshots: dict[Path, Path] | None = None) 
     driver = _driver(*found)
     out = []
     try:
-        for page in pages:
-            page = page.resolve()
+        for given in pages:
+            page = given.resolve()
             driver.get(page.as_uri())
             info = driver.execute_script(_COLLECT)
             errors = tuple(e["message"] for e in driver.get_log("browser") if e.get("level") == "SEVERE")

@@ -122,7 +122,11 @@ def _thumbnail(png: Path) -> Path:
 def _badge(verdict: str, pvalue: float | None = None) -> str:
     cls = verdict.replace(" ", "-").replace("/", "")
     text = format_pvalue(pvalue) if pvalue is not None else ""
-    p = f" <small>p {text if text.startswith('<') else '= ' + text}</small>" if pvalue is not None and verdict != "n/a" else ""
+    p = (
+        f" <small>p {text if text.startswith('<') else '= ' + text}</small>"
+        if pvalue is not None and verdict != "n/a"
+        else ""
+    )
     return f'<span class="badge {cls}">{_esc(verdict)}</span>{p}'
 
 
@@ -147,7 +151,7 @@ def verdict_table_html(election: str, table, control: str | None, control_table)
             _num_cell(r["pvalue"], format_pvalue(r["pvalue"])),
             f'<td data-sort="{V.ORDER.get(r["verdict"], 9)}">{_badge(r["verdict"])}'
             + (
-                f'<br><small>type-I {r["type1_max"]:.0%} on {_esc(r["type1_scenario"])}</small>'
+                f"<br><small>type-I {r['type1_max']:.0%} on {_esc(r['type1_scenario'])}</small>"
                 if r["verdict"] == "uncalibrated"
                 else ""
             )
@@ -204,9 +208,13 @@ def _entry_html(election: str, notebook: str, results: dict, reports_dir: Path) 
     if rendered.exists():
         links.append(f'<a href="{_rel(rendered, reports_dir)}">full notebook with code</a>')
     fig_dir = reports_dir / "figures" / election
-    extras = sorted(p for p in fig_dir.glob(f"{notebook}__*") if p.suffix in {".html", ".csv"}) if fig_dir.exists() else []
+    extras = (
+        sorted(p for p in fig_dir.glob(f"{notebook}__*") if p.suffix in {".html", ".csv"}) if fig_dir.exists() else []
+    )
     links += [f'<a href="{_rel(p, reports_dir)}">{_esc(p.name.split("__", 1)[1])}</a>' for p in extras]
-    links.append(f'<a href="{_rel(reports_dir / "results" / election / f"{notebook}.json", reports_dir)}">results JSON</a>')
+    links.append(
+        f'<a href="{_rel(reports_dir / "results" / election / f"{notebook}.json", reports_dir)}">results JSON</a>'
+    )
     parts.append('<p class="links">' + " · ".join(links) + "</p>")
     figures = sorted(fig_dir.glob(f"{notebook}__*.png")) if fig_dir.exists() else []
     if figures:
@@ -288,7 +296,9 @@ LEGEND = (
 def build_index(reports_dir: Path | None = None) -> str:
     reports_dir = reports_dir or paths.REPORTS
     results_dir = reports_dir / "results"
-    elections = election_order(sorted(p.name for p in results_dir.iterdir() if p.is_dir()) if results_dir.exists() else [])
+    elections = election_order(
+        sorted(p.name for p in results_dir.iterdir() if p.is_dir()) if results_dir.exists() else []
+    )
     configs = {e: _election_config(e) for e in elections}
     specs = V.load_specs()
     calibration = V.calibrations(results_dir)
@@ -307,7 +317,7 @@ def build_index(reports_dir: Path | None = None) -> str:
         "the control. Every number is read from <code>reports/results/&lt;election&gt;/&lt;notebook&gt;.json</code>, "
         "written by the executed notebook; click a column header to sort.</p>",
         LEGEND,
-        "<h2 id=\"overview-heading\">At a glance</h2>",
+        '<h2 id="overview-heading">At a glance</h2>',
         overview_html(tables, configs, controls, specs),
     ]
     for election in elections:
@@ -318,7 +328,11 @@ def build_index(reports_dir: Path | None = None) -> str:
             ctrl_table = tables.get(control) if control and control != election else None
             body.append(
                 f"<p>Verdicts at α = {alphas[election]:g}, strongest evidence first"
-                + (f"; the clean control <a href=\"#{_esc(control)}\">{_esc(control)}</a> beside." if ctrl_table is not None else ".")
+                + (
+                    f'; the clean control <a href="#{_esc(control)}">{_esc(control)}</a> beside.'
+                    if ctrl_table is not None
+                    else "."
+                )
                 + "</p>"
             )
             body.append(verdict_table_html(election, tables[election], control, ctrl_table))

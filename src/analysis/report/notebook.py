@@ -105,13 +105,17 @@ def candidate_counts(election: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def leader_counted_registered(election: str, stations: pd.DataFrame, leader_votes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def leader_counted_registered(
+    election: str, stations: pd.DataFrame, leader_votes
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Integer ``(leader votes, ballots counted, registered)`` of the stations that have all
     three (the number is printed); ballots counted = valid + invalid."""
     counted = measures.ballots_counted(stations)
     registered = stations["registered"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     ok = np.isfinite(leader_votes) & np.isfinite(counted) & np.isfinite(registered)
-    print(f"{election}: {int(ok.sum()):,} of {len(stations):,} stations with ballots, registered voters and a leader figure")
+    print(
+        f"{election}: {int(ok.sum()):,} of {len(stations):,} stations with ballots, registered voters and a leader figure"
+    )
     return leader_votes[ok].astype(np.int64), counted[ok].astype(np.int64), registered[ok].astype(np.int64)
 
 
@@ -124,7 +128,9 @@ def load_or_note(election: str, loader: Callable = load_election_measures, **kwa
         return None
 
 
-def load_with_control(election: str, control_id: str | None, loader: Callable = load_election_measures, **kwargs) -> dict:
+def load_with_control(
+    election: str, control_id: str | None, loader: Callable = load_election_measures, **kwargs
+) -> dict:
     """``{election: loaded, control: loaded}`` in that order; the control is left out (with a
     printed note) where unavailable, the election itself must load (the runner skips
     elections without data, so a failure here is an error)."""
@@ -189,11 +195,21 @@ def digit_results(tests: Mapping, prefix: str = "") -> dict:
 def digit_table(tests_by_label: Mapping[str, Mapping]) -> pd.DataFrame:
     """Long table of digit tests: one row per (label, test) with statistic, null, both p-values."""
     rows = [
-        {"counts": label, "test": name, "statistic": r.statistic, "textbook null": r.null_value,
-         "p_textbook": r.pvalue, "p_sizeaware": r.pvalue_sizeaware, "n_used": r.n_used}
-        for label, tests in tests_by_label.items() for name, r in tests.items()
+        {
+            "counts": label,
+            "test": name,
+            "statistic": r.statistic,
+            "textbook null": r.null_value,
+            "p_textbook": r.pvalue,
+            "p_sizeaware": r.pvalue_sizeaware,
+            "n_used": r.n_used,
+        }
+        for label, tests in tests_by_label.items()
+        for name, r in tests.items()
     ]
-    return pd.DataFrame(rows, columns=["counts", "test", "statistic", "textbook null", "p_textbook", "p_sizeaware", "n_used"])
+    return pd.DataFrame(
+        rows, columns=["counts", "test", "statistic", "textbook null", "p_textbook", "p_sizeaware", "n_used"]
+    )
 
 
 def digit_disagreements(tests_by_label: Mapping[str, Mapping], alpha: float) -> tuple[pd.DataFrame, object]:
@@ -212,7 +228,9 @@ def klimek_results(fit, prefix: str, *, with_ci: bool = True) -> dict:
     """Results keys of a Klimek fraud-model fit: ``<prefix>distance``, ``honest_turnout_mean``,
     ``honest_leader_mean``, ``fi``, ``fe``, ``alpha`` and, ``with_ci``, their ``_ci_low`` /
     ``_ci_high``."""
-    out = flat(fit, prefix, keys=("distance",)) | flat(fit.honest, f"{prefix}honest_", keys=("turnout_mean", "leader_mean"))
+    out = flat(fit, prefix, keys=("distance",)) | flat(
+        fit.honest, f"{prefix}honest_", keys=("turnout_mean", "leader_mean")
+    )
     for p in ("fi", "fe", "alpha"):
         out[f"{prefix}{p}"] = getattr(fit, p)
         if with_ci:

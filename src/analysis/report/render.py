@@ -72,18 +72,16 @@ def export_html(executed: Path) -> tuple[Path, Path]:
     report_path = report_view_path(executed)
 
     body, _ = _exporter().from_notebook_node(nb)
-    body = _insert_after_body(
-        body, _banner("Full notebook with code.", report_path.name, "Report view (code hidden)")
-    )
+    body = _insert_after_body(body, _banner("Full notebook with code.", report_path.name, "Report view (code hidden)"))
     full_path.write_text(body, encoding="utf-8")
 
     for cell in nb.cells:  # warnings on stderr are for the analyst, not the reader
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            cell.outputs = [
+                o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
     hidden = _exporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = hidden.from_notebook_node(nb)
-    body = _insert_after_body(
-        body, _banner("Report view: code hidden.", full_path.name, "Full notebook with code")
-    )
+    body = _insert_after_body(body, _banner("Report view: code hidden.", full_path.name, "Full notebook with code"))
     report_path.write_text(body, encoding="utf-8")
     return full_path, report_path

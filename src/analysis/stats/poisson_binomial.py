@@ -167,6 +167,7 @@ def poisson_binomial_sf(k_obs: int, q) -> float:
     mean = q.sum()
     theta = 0.0
     if k_obs > mean:
+
         def tilted_mean(t):
             e = np.exp(t)
             return np.sum(q * e / (1 - q + q * e)) - k_obs

@@ -56,7 +56,15 @@ def save_figure(fig, election: str, notebook: str, name: str, root: Path | None 
 
 
 def save_table(
-    table, election: str, notebook: str, name: str, *, title: str, heading: str, note: str = "", root: Path | None = None
+    table,
+    election: str,
+    notebook: str,
+    name: str,
+    *,
+    title: str,
+    heading: str,
+    note: str = "",
+    root: Path | None = None,
 ) -> list[Path]:
     """Save ``table`` beside the figures as reports/figures/<election>/<notebook>__<name>.{csv,html}.
 

@@ -79,7 +79,7 @@ def plot_null_distributions(panels: Mapping[str, tuple], title: str, ncols: int 
         ax.set_ylabel("draws")
         ax.set_title(name, fontsize=9)
         ax.legend(fontsize=7)
-    for ax in axes.ravel()[len(names):]:
+    for ax in axes.ravel()[len(names) :]:
         ax.set_axis_off()
     fig.suptitle(title)
     fig.tight_layout()
@@ -95,7 +95,9 @@ def plot_integer_histograms(panels: Mapping[str, Mapping[str, tuple]], title: st
     """
     labels = list(panels)
     variables = [v for v in ("turnout", "leader_share") if any(v in p for p in panels.values())]
-    fig, axes = plt.subplots(len(variables), len(labels), figsize=(6.5 * len(labels), 3.2 * len(variables)), squeeze=False)
+    fig, axes = plt.subplots(
+        len(variables), len(labels), figsize=(6.5 * len(labels), 3.2 * len(variables)), squeeze=False
+    )
     names = {"turnout": "Turnout (%)", "leader_share": "Leader's share of valid + invalid ballots (%)"}
     for j, (label, color) in enumerate(zip(labels, series_colors(len(labels)))):
         for i, var in enumerate(variables):
@@ -107,7 +109,9 @@ def plot_integer_histograms(panels: Mapping[str, Mapping[str, tuple]], title: st
             centres = np.asarray(centres)
             integer = np.isclose(centres, np.round(centres), atol=1e-9)
             ax.vlines(centres[~integer], 0, counts[~integer], color=color, alpha=0.35, lw=0.6)
-            ax.vlines(centres[integer], 0, counts[integer], color="crimson", lw=0.9, label="bins centred on an integer %")
+            ax.vlines(
+                centres[integer], 0, counts[integer], color="crimson", lw=0.9, label="bins centred on an integer %"
+            )
             ax.set_xlim(*xlim)
             ax.set_xlabel(names[var])
             ax.set_ylabel("stations per 0.1-pt bin")
@@ -123,17 +127,31 @@ def plot_rozenas(result, title: str, xlim=(0, 100)):
     envelope of the resampled densities, spike bins (observed above the envelope) marked."""
     fig, ax = plt.subplots(figsize=(11, 4))
     x = 100 * result.grid
-    ax.plot(x, result.resampled_max, color=NULL_COLOR, lw=0.8,
-            label=f"maximum over {result.n_resamples} resamples of the smooth null")
+    ax.plot(
+        x,
+        result.resampled_max,
+        color=NULL_COLOR,
+        lw=0.8,
+        label=f"maximum over {result.n_resamples} resamples of the smooth null",
+    )
     ax.plot(x, result.observed_density, color=ELECTION_COLOR, lw=0.8, label="observed")
     spikes_at = result.spike_bins
-    ax.plot(x[spikes_at], result.observed_density[spikes_at], "v", color="crimson", ms=5,
-            label=f"spike: observed above every resample ({int(spikes_at.sum())} points)")
+    ax.plot(
+        x[spikes_at],
+        result.observed_density[spikes_at],
+        "v",
+        color="crimson",
+        ms=5,
+        label=f"spike: observed above every resample ({int(spikes_at.sum())} points)",
+    )
     ax.set_xlim(*xlim)
     ax.set_xlabel("leader's vote share (% of valid + invalid ballots)")
     ax.set_ylabel(f"kernel density (bandwidth {result.bandwidth:.0e})")
-    ax.set_title(f"{title}\nF = {result.spike_share_pct:.2f} % of {result.n_stations:,} stations in spikes "
-                 f"(excess over the resampled mean at the spike points)", fontsize=10)
+    ax.set_title(
+        f"{title}\nF = {result.spike_share_pct:.2f} % of {result.n_stations:,} stations in spikes "
+        f"(excess over the resampled mean at the spike points)",
+        fontsize=10,
+    )
     ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     return fig

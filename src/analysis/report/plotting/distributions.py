@@ -20,7 +20,11 @@ from analysis.report.plotting import ELECTION_COLOR, series_colors
 from analysis.stats.distributions import Fingerprint, Histogram
 
 VARIABLE_LABELS = {"turnout": "Turnout (%)", "leader_share": "Leader's share of ballots (%)"}
-WEIGHT_LABELS = {"stations": "polling stations", "voters": "voters (valid + invalid ballots)", "registered": "registered voters"}
+WEIGHT_LABELS = {
+    "stations": "polling stations",
+    "voters": "voters (valid + invalid ballots)",
+    "registered": "registered voters",
+}
 
 
 def plot_histograms(panels: Mapping[str, Mapping[str, Histogram]], title: str, note: str | None = None):
@@ -31,7 +35,9 @@ def plot_histograms(panels: Mapping[str, Mapping[str, Histogram]], title: str, n
     """
     labels = list(panels)
     variables = list(dict.fromkeys(v for p in panels.values() for v in p))
-    fig, axes = plt.subplots(len(variables), len(labels), figsize=(5.5 * len(labels), 3.2 * len(variables)), squeeze=False)
+    fig, axes = plt.subplots(
+        len(variables), len(labels), figsize=(5.5 * len(labels), 3.2 * len(variables)), squeeze=False
+    )
     for j, (label, color) in enumerate(zip(labels, series_colors(len(labels)))):
         for i, var in enumerate(variables):
             ax = axes[i, j]
@@ -45,7 +51,9 @@ def plot_histograms(panels: Mapping[str, Mapping[str, Histogram]], title: str, n
             ax.set_ylabel(f"{WEIGHT_LABELS.get(h.weighting, h.weighting).split(' (')[0]} per {h.resolution:g}-pt bin")
             ax.set_title(f"{label}: {var.replace('_', ' ')}", fontsize=10)
             if h.n_outside:
-                ax.text(0.01, 0.97, f"{h.n_outside} beyond 100 % not shown", transform=ax.transAxes, va="top", fontsize=8)
+                ax.text(
+                    0.01, 0.97, f"{h.n_outside} beyond 100 % not shown", transform=ax.transAxes, va="top", fontsize=8
+                )
     fig.suptitle(title)
     if note:
         fig.text(0.01, -0.01, note, fontsize=8, va="top")
@@ -65,11 +73,13 @@ def plot_region_small_multiples(hists: Mapping[str, Histogram], title: str, ncol
         ax.tick_params(labelsize=6)
         ax.set_xlim(0, 100.5)
         ax.set_yticks([])
-    for ax in list(axes.flat)[len(names):]:
+    for ax in list(axes.flat)[len(names) :]:
         ax.set_axis_off()
     any_h = next(iter(hists.values()))
     fig.supxlabel(f"{VARIABLE_LABELS.get(any_h.variable, any_h.variable)}; bins of {any_h.resolution:g} pt", fontsize=9)
-    fig.supylabel(f"{WEIGHT_LABELS.get(any_h.weighting, any_h.weighting).split(' (')[0]} (own scale per region)", fontsize=9)
+    fig.supylabel(
+        f"{WEIGHT_LABELS.get(any_h.weighting, any_h.weighting).split(' (')[0]} (own scale per region)", fontsize=9
+    )
     fig.suptitle(title, y=1.0)
     fig.tight_layout(rect=(0, 0, 1, 0.985))
     return fig
@@ -85,7 +95,9 @@ def plot_fingerprints(fingerprints: Mapping[str, Fingerprint], title: str):
     shares = {k: fp.counts / fp.counts.sum() for k, fp in fingerprints.items()}
     positive = np.concatenate([s[s > 0] for s in shares.values()])
     norm = LogNorm(vmin=max(positive.min(), 1e-7), vmax=positive.max())
-    fig, axes = plt.subplots(1, len(labels), figsize=(5.0 * len(labels) + 1.0, 4.6), squeeze=False, sharex=True, sharey=True)
+    fig, axes = plt.subplots(
+        1, len(labels), figsize=(5.0 * len(labels) + 1.0, 4.6), squeeze=False, sharex=True, sharey=True
+    )
     mesh = None
     for ax, label in zip(axes[0], labels):
         fp = fingerprints[label]
@@ -100,7 +112,11 @@ def plot_fingerprints(fingerprints: Mapping[str, Fingerprint], title: str):
     axes[0, 0].set_ylabel(VARIABLE_LABELS["leader_share"])
     w = next(iter(fingerprints.values())).weighting
     res = next(iter(fingerprints.values())).resolution
-    fig.colorbar(mesh, ax=axes[0].tolist(), label=f"fraction of {WEIGHT_LABELS.get(w, w).split(' (')[0]} per {res:g}×{res:g}-pt cell (log)")
+    fig.colorbar(
+        mesh,
+        ax=axes[0].tolist(),
+        label=f"fraction of {WEIGHT_LABELS.get(w, w).split(' (')[0]} per {res:g}×{res:g}-pt cell (log)",
+    )
     fig.suptitle(title)
     return fig
 
@@ -119,8 +135,17 @@ def plot_comet(points: Mapping[str, tuple], title: str, max_points: int = 30000,
         idx = np.arange(t.size)
         if t.size > max_points:
             idx = np.sort(np.random.default_rng(seed).choice(t.size, max_points, replace=False))
-            ax.text(0.01, 0.99, f"random {max_points:,} of {t.size:,} stations", transform=ax.transAxes, va="top", fontsize=8)
-        ax.scatter(100 * t[idx], 100 * s[idx], s=np.clip(reg[idx] / 400, 0.2, 12), color=color, alpha=0.15, linewidths=0)
+            ax.text(
+                0.01,
+                0.99,
+                f"random {max_points:,} of {t.size:,} stations",
+                transform=ax.transAxes,
+                va="top",
+                fontsize=8,
+            )
+        ax.scatter(
+            100 * t[idx], 100 * s[idx], s=np.clip(reg[idx] / 400, 0.2, 12), color=color, alpha=0.15, linewidths=0
+        )
         ax.set_xlim(0, 101)
         ax.set_ylim(0, 101)
         ax.set_xlabel(VARIABLE_LABELS["turnout"])

@@ -36,12 +36,26 @@ def plot_vote_share_by_region(shares: pd.DataFrame, leader: str = "Nazarbayev", 
     fig, (ax_lead, ax_rest) = plt.subplots(
         1, 2, figsize=(11, 0.32 * len(order) + 1.8), sharey=True, gridspec_kw={"width_ratios": [1, 1.3]}
     )
-    ax_lead.scatter(lead["share_pct"], [ypos[r] for r in lead["region"]], color=CANDIDATE_COLORS.get(leader, "k"), s=36, label=leader, zorder=3)
+    ax_lead.scatter(
+        lead["share_pct"],
+        [ypos[r] for r in lead["region"]],
+        color=CANDIDATE_COLORS.get(leader, "k"),
+        s=36,
+        label=leader,
+        zorder=3,
+    )
     ax_lead.set_xlabel(f"{leader}: share of the region's valid votes (%)")
     ax_lead.set_title(leader)
     for cand in others:
         sub = shares[shares["candidate"] == cand]
-        ax_rest.scatter(sub["share_pct"], [ypos[r] for r in sub["region"]], color=CANDIDATE_COLORS.get(cand), s=30, label=cand, zorder=3)
+        ax_rest.scatter(
+            sub["share_pct"],
+            [ypos[r] for r in sub["region"]],
+            color=CANDIDATE_COLORS.get(cand),
+            s=30,
+            label=cand,
+            zorder=3,
+        )
     ax_rest.set_xlabel("share of the region's valid votes (%)")
     ax_rest.set_title("Other candidates")
     ax_rest.set_xlim(left=0)

@@ -31,18 +31,31 @@ def plot_discrepancies(checks, election_title: str):
             ax.set_yticks([])
             ax.grid(False)
         if n_eval == 0:
-            ax.text(0.5, 0.5, "not evaluable:\nthe source lacks these lines", ha="center", va="center", transform=ax.transAxes)
+            ax.text(
+                0.5,
+                0.5,
+                "not evaluable:\nthe source lacks these lines",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+            )
             continue
         if d.size == 0:
             ax.text(0.5, 0.5, "no station fails", ha="center", va="center", transform=ax.transAxes)
             continue
         lim = max(1.0, float(np.abs(d).max()))
-        edges = np.unique(np.concatenate([-np.logspace(0, np.log10(lim) + 0.01, 15)[::-1], [-0.5, 0.5], np.logspace(0, np.log10(lim) + 0.01, 15)]))
+        edges = np.unique(
+            np.concatenate(
+                [-np.logspace(0, np.log10(lim) + 0.01, 15)[::-1], [-0.5, 0.5], np.logspace(0, np.log10(lim) + 0.01, 15)]
+            )
+        )
         ax.hist(d, bins=edges, color="tab:red", alpha=0.8)
         ax.set_xscale("symlog", linthresh=1)
-    for ax in list(axes.flat)[len(idents):]:
+    for ax in list(axes.flat)[len(idents) :]:
         ax.axis("off")
-    fig.suptitle(f"{election_title}: protocol arithmetic, distribution of discrepancies at failing stations", fontsize=11)
+    fig.suptitle(
+        f"{election_title}: protocol arithmetic, distribution of discrepancies at failing stations", fontsize=11
+    )
     fig.tight_layout()
     return fig
 
@@ -67,7 +80,10 @@ def plot_region_failure_rates(by_region: pd.DataFrame, election_title: str, max_
         ax.set_xlabel("stations failing (% of evaluable)")
         ax.set_title(formulas[name], fontsize=9)
         ax.tick_params(axis="y", labelsize=7)
-    fig.suptitle(f"{election_title}: protocol failures by region\n(regions with failures, at most {max_regions}, most failing stations first; labels = stations)", fontsize=11)
+    fig.suptitle(
+        f"{election_title}: protocol failures by region\n(regions with failures, at most {max_regions}, most failing stations first; labels = stations)",
+        fontsize=11,
+    )
     fig.tight_layout()
     return fig
 
@@ -76,7 +92,13 @@ def plot_dec_vs_pec(comparison, election_title: str = "Kazakhstan 2011"):
     """Footnote 121: DEC summary − PEC protocol, per PEC and item, with the net shift to the incumbent."""
     items = comparison.items
     stations = comparison.stations
-    order = list(dict.fromkeys(sorted(items["item"].astype(str), key=lambda s: (s in ("invalid", "cancelled"), s != comparison.incumbent, s))))
+    order = list(
+        dict.fromkeys(
+            sorted(
+                items["item"].astype(str), key=lambda s: (s in ("invalid", "cancelled"), s != comparison.incumbent, s)
+            )
+        )
+    )
     fig, ax = plt.subplots(figsize=(max(7, 1.9 * len(stations) + 2), 4.5))
     width = 0.8 / max(1, len(order))
     fixed = {comparison.incumbent: "tab:blue", "invalid": "dimgray", "cancelled": "silver"}
@@ -89,7 +111,9 @@ def plot_dec_vs_pec(comparison, election_title: str = "Kazakhstan 2011"):
     for j, it in enumerate(order):
         vals = []
         for p, d in zip(stations["pec"], stations["dec"]):
-            row = items[(items["pec"].astype(str) == p) & (items["dec"].astype(str) == d) & (items["item"].astype(str) == it)]
+            row = items[
+                (items["pec"].astype(str) == p) & (items["dec"].astype(str) == d) & (items["item"].astype(str) == it)
+            ]
             v = row["difference"].iloc[0] if len(row) else pd.NA
             vals.append(np.nan if pd.isna(v) else float(v))
         x = np.arange(len(stations)) + (j - (len(order) - 1) / 2) * width
@@ -99,14 +123,26 @@ def plot_dec_vs_pec(comparison, election_title: str = "Kazakhstan 2011"):
                 ax.text(xi, 0, "0", ha="center", va="bottom", fontsize=7, color=colors[it])
     for i, shift in enumerate(stations["net_shift"]):
         if not pd.isna(shift):
-            ax.text(i, 0.03, f"net shift to {comparison.incumbent}:\n{shift:+,.0f} votes", transform=ax.get_xaxis_transform(),
-                    ha="center", va="bottom", fontsize=8, color="tab:blue", weight="bold")
+            ax.text(
+                i,
+                0.03,
+                f"net shift to {comparison.incumbent}:\n{shift:+,.0f} votes",
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                color="tab:blue",
+                weight="bold",
+            )
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(np.arange(len(stations)))
     ax.set_xticklabels(labels, fontsize=8)
     ax.set_ylabel("DEC summary − PEC protocol (votes / ballots)")
-    ax.set_title(f"{election_title}: DEC summaries vs PEC protocols obtained by observers (OSCE/ODIHR, footnote 121)\n"
-                 "no bar = the report gives no figure", fontsize=10)
+    ax.set_title(
+        f"{election_title}: DEC summaries vs PEC protocols obtained by observers (OSCE/ODIHR, footnote 121)\n"
+        "no bar = the report gives no figure",
+        fontsize=10,
+    )
     ax.legend(fontsize=8, ncol=3, loc="upper left")
     lo, hi = ax.get_ylim()
     ax.set_ylim(lo - 0.25 * (hi - lo), hi + 0.15 * (hi - lo))
@@ -121,19 +157,34 @@ def plot_review_vs_reference(review: pd.DataFrame, reference_label: str, electio
     sub = review[review["level"] == "PEC"].reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(10, 0.9 * len(sub) + 2.2))
     y = np.arange(len(sub))
-    ax.barh(y - 0.2, 100 * sub["fail_rate"].astype(float), height=0.4, color="tab:red",
-            label=f"{election_title}: PEC protocols reviewed by observers")
+    ax.barh(
+        y - 0.2,
+        100 * sub["fail_rate"].astype(float),
+        height=0.4,
+        color="tab:red",
+        label=f"{election_title}: PEC protocols reviewed by observers",
+    )
     ref = 100 * sub["reference_rate"].astype(float)
-    ax.barh(y + 0.2, ref.fillna(0), height=0.4, color="tab:gray", label=f"{reference_label}: all stations, same identity")
+    ax.barh(
+        y + 0.2, ref.fillna(0), height=0.4, color="tab:gray", label=f"{reference_label}: all stations, same identity"
+    )
     for yi, (r, n, nrev) in enumerate(zip(ref, sub["n_failed"], sub["n_reviewed"])):
-        ax.text(0 if pd.isna(r) else r, yi + 0.2, " no counterpart in its protocol" if pd.isna(r) else f" {r:.2f} %",
-                va="center", fontsize=7)
+        ax.text(
+            0 if pd.isna(r) else r,
+            yi + 0.2,
+            " no counterpart in its protocol" if pd.isna(r) else f" {r:.2f} %",
+            va="center",
+            fontsize=7,
+        )
         ax.text(100 * float(n) / float(nrev), yi - 0.2, f" {int(n)} of {int(nrev)}", va="center", fontsize=7)
     ax.set_yticks(y)
     ax.set_yticklabels(["\n".join(textwrap.wrap(str(f), 48)) for f in sub["formula"]], fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("protocols failing (%)")
-    ax.set_title(f"Protocol arithmetic failures: {election_title} (observers' review)\nvs {reference_label} (all stations)", fontsize=10)
+    ax.set_title(
+        f"Protocol arithmetic failures: {election_title} (observers' review)\nvs {reference_label} (all stations)",
+        fontsize=10,
+    )
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=1, frameon=False)
     fig.tight_layout()
     return fig

@@ -49,10 +49,12 @@ def power_curves(curve: pd.DataFrame, scenario: str, alpha: float = 0.05, target
         ax.set_xlabel(FRAUD_LABELS[ftype])
         ax.set_ylabel("rejection rate at α (%)")
         ax.set_title(ftype)
-    for ax in list(axes.flat)[len(types):]:
+    for ax in list(axes.flat)[len(types) :]:
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), frameon=False, bbox_to_anchor=(0.5, -0.02))
+    fig.legend(
+        handles, labels, loc="lower center", ncol=min(len(labels), 5), frameon=False, bbox_to_anchor=(0.5, -0.02)
+    )
     fig.suptitle(f"Power of each test, {scenario} (synthetic elections; dashed: 80 %, dotted: α)")
     fig.tight_layout(rect=(0, 0.06, 1, 0.96))
     label_synthetic(fig)
@@ -64,7 +66,13 @@ def type1_figure(type1: pd.DataFrame, alpha: float = 0.05, band=(0.035, 0.065)):
     tests = sorted(type1["test"].unique())
     scenarios = sorted(type1["scenario"].unique())
     fig, ax = plt.subplots(figsize=(8, 0.32 * len(tests) * max(len(scenarios), 1) ** 0.5 + 1.6))
-    ax.axvspan(100 * band[0], 100 * band[1], color="tab:green", alpha=0.15, label=f"[{100 * band[0]:.1f} %, {100 * band[1]:.1f} %]")
+    ax.axvspan(
+        100 * band[0],
+        100 * band[1],
+        color="tab:green",
+        alpha=0.15,
+        label=f"[{100 * band[0]:.1f} %, {100 * band[1]:.1f} %]",
+    )
     ax.axvline(100 * alpha, color="grey", lw=1)
     offsets = np.linspace(-0.25, 0.25, len(scenarios)) if len(scenarios) > 1 else [0.0]
     for off, scen in zip(offsets, scenarios):
@@ -94,7 +102,9 @@ def klimek_fingerprints(fit, title: str, synthetic: bool = False):
     norm = LogNorm(vmin=pos.min(), vmax=pos.max()) if pos.size else None
     extent = (0, 100, 0, 100)
     for ax, hist, name in ((axes[0], fit.observed, "observed"), (axes[1], fit.fitted, "fitted model")):
-        im = ax.imshow(np.ma.masked_equal(hist.T, 0), origin="lower", extent=extent, norm=norm, cmap="viridis", aspect="auto")
+        im = ax.imshow(
+            np.ma.masked_equal(hist.T, 0), origin="lower", extent=extent, norm=norm, cmap="viridis", aspect="auto"
+        )
         ax.set_xlabel("turnout (%)")
         ax.set_title(name)
     axes[0].set_ylabel("leader share (%)")

@@ -39,8 +39,9 @@ _QUANTITIES = {  # test -> per-station quantity whose mean is the statistic ("ch
 }
 
 
-def all_digit_tests(counts, sizes, *, min_count_chi2: int = 100, min_count: int = 10, n_sims: int = 999,
-                    n_boot: int = 999, seed=None) -> dict:
+def all_digit_tests(
+    counts, sizes, *, min_count_chi2: int = 100, min_count: int = 10, n_sims: int = 999, n_boot: int = 999, seed=None
+) -> dict:
     """Every digit test on one set of counts, the size-aware nulls sharing one set of redraws.
 
     Each test's statistic, textbook p-value and interval are those of its own function
@@ -108,8 +109,9 @@ def all_digit_tests(counts, sizes, *, min_count_chi2: int = 100, min_count: int 
     out = {}
     for name, r in results.items():
         sims = np.concatenate(parts[name])
-        out[name] = replace(r, null_statistics=sims, n_sims=int(n_sims),
-                            pvalue_sizeaware=mc_pvalue(r.statistic, sims, r.alternative))
+        out[name] = replace(
+            r, null_statistics=sims, n_sims=int(n_sims), pvalue_sizeaware=mc_pvalue(r.statistic, sims, r.alternative)
+        )
     return out
 
 
@@ -140,9 +142,18 @@ def results_table(results: dict) -> pd.DataFrame:
     """
     rows = []
     for name, r in results.items():
-        rows.append({
-            "test": name, "statistic": r.statistic, "null": r.null_value, "ci_low": r.ci_low, "ci_high": r.ci_high,
-            "p_textbook": r.pvalue, "p_sizeaware": r.pvalue_sizeaware, "n_used": r.n_used,
-            "n_excluded": r.n_excluded, "filter": r.filter_applied,
-        })
+        rows.append(
+            {
+                "test": name,
+                "statistic": r.statistic,
+                "null": r.null_value,
+                "ci_low": r.ci_low,
+                "ci_high": r.ci_high,
+                "p_textbook": r.pvalue,
+                "p_sizeaware": r.pvalue_sizeaware,
+                "n_used": r.n_used,
+                "n_excluded": r.n_excluded,
+                "filter": r.filter_applied,
+            }
+        )
     return pd.DataFrame(rows)

@@ -175,8 +175,15 @@ def calibration_twobl_sizeaware(stations, votes, leader, rng) -> float:
     return _pvalue(twobl, stations, votes, leader, rng, True, n_boot=0)
 
 
-for _fn in (calibration_last_digit_chi2, calibration_last_digit_sizeaware, calibration_lastc,
-            calibration_lastc_sizeaware, calibration_c05s, calibration_twobl, calibration_twobl_sizeaware):
+for _fn in (
+    calibration_last_digit_chi2,
+    calibration_last_digit_sizeaware,
+    calibration_lastc,
+    calibration_lastc_sizeaware,
+    calibration_c05s,
+    calibration_twobl,
+    calibration_twobl_sizeaware,
+):
     if _fn.__doc__:  # None under python -OO
         _fn.__doc__ = _fn.__doc__.replace("    {parameters}\n", _PARAMETERS)
 del _fn

@@ -160,8 +160,9 @@ class PercentageGridResult(FlatResult):
     decimals: int = 2
 
 
-def percentage_grid_test(counts, *, decimals: int = 2, n_sims: int = 99_999, seed=None,
-                         chunk: int = 10_000) -> PercentageGridResult:
+def percentage_grid_test(
+    counts, *, decimals: int = 2, n_sims: int = 99_999, seed=None, chunk: int = 10_000
+) -> PercentageGridResult:
     """Are the candidates' counts of each unit what two-decimal percentages of its total give?
 
     ``counts``: units x candidates (e.g. 16 regions x 4 candidates); the total T of a unit is
@@ -222,7 +223,9 @@ def percentage_grid_test(counts, *, decimals: int = 2, n_sims: int = 99_999, see
     on = on_percentage_grid(c, totals[:, None], decimals=decimals)
     observed = int(on.sum())
     shares = c / totals[:, None]
-    q = percentage_grid_probability(np.broadcast_to(totals[:, None], c.shape), shares, decimals=decimals).reshape(c.shape)
+    q = percentage_grid_probability(np.broadcast_to(totals[:, None], c.shape), shares, decimals=decimals).reshape(
+        c.shape
+    )
     null = np.empty(n_sims, dtype=np.int64)
     null_all = np.empty(n_sims, dtype=np.int64)
     done = 0

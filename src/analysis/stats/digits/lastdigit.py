@@ -102,13 +102,24 @@ class DigitTestResult(FlatResult):
     source: str = ""
     alternative: str = "two-sided"
 
-    _flat_fields = ("statistic", "null_value", "pvalue", "pvalue_sizeaware", "ci_low", "ci_high", "n_used", "n_excluded")
+    _flat_fields = (
+        "statistic",
+        "null_value",
+        "pvalue",
+        "pvalue_sizeaware",
+        "ci_low",
+        "ci_high",
+        "n_used",
+        "n_excluded",
+    )
 
 
 def _validate(counts, sizes, name):
     c = np.asarray(pd.array(counts, dtype="Int64").to_numpy(dtype=float, na_value=np.nan))
     if np.isnan(c).any():
-        raise ValueError(f"{name}: counts hold {int(np.isnan(c).sum())} missing values (rows {np.flatnonzero(np.isnan(c))[:5].tolist()}...); drop them explicitly")
+        raise ValueError(
+            f"{name}: counts hold {int(np.isnan(c).sum())} missing values (rows {np.flatnonzero(np.isnan(c))[:5].tolist()}...); drop them explicitly"
+        )
     if (c < 0).any():
         raise ValueError(f"{name}: negative count at rows {np.flatnonzero(c < 0)[:5].tolist()}")
     c = c.astype(np.int64)
@@ -138,8 +149,21 @@ def _bootstrap_ci(values: np.ndarray, n_boot: int, rng) -> tuple[float, float]:
 
 
 def _mean_test(
-    name, quantity, null_value, null_var, counts, sizes, totals, min_count, n_sims, n_boot, seed,
-    filter_text, source, textbook="z", alternative="two-sided",
+    name,
+    quantity,
+    null_value,
+    null_var,
+    counts,
+    sizes,
+    totals,
+    min_count,
+    n_sims,
+    n_boot,
+    seed,
+    filter_text,
+    source,
+    textbook="z",
+    alternative="two-sided",
 ) -> DigitTestResult:
     if alternative not in ALTERNATIVES:
         raise ValueError(f"{name}: alternative={alternative!r}, expected one of {ALTERNATIVES}")
@@ -171,12 +195,25 @@ def _mean_test(
             parts.append(_row_means(v, e))
         sim_stats = np.concatenate(parts)
         p_size = mc_pvalue(stat, sim_stats, alternative)
-    digit_counts = np.bincount(used.astype(np.int64), minlength=10 if quantity in (_q_last_digit, _q_second_digit) else 2)
+    digit_counts = np.bincount(
+        used.astype(np.int64), minlength=10 if quantity in (_q_last_digit, _q_second_digit) else 2
+    )
     return DigitTestResult(
-        test=name, statistic=stat, null_value=float(null_value), pvalue=p_text, pvalue_sizeaware=p_size,
-        ci_low=lo, ci_high=hi, n_used=n_used, n_excluded=int(counts.size - n_used), filter_applied=filter_text,
-        n_sims=int(n_sims if redraw_sizes is not None else 0), null_statistics=sim_stats,
-        digit_counts=digit_counts, source=source, alternative=alternative,
+        test=name,
+        statistic=stat,
+        null_value=float(null_value),
+        pvalue=p_text,
+        pvalue_sizeaware=p_size,
+        ci_low=lo,
+        ci_high=hi,
+        n_used=n_used,
+        n_excluded=int(counts.size - n_used),
+        filter_applied=filter_text,
+        n_sims=int(n_sims if redraw_sizes is not None else 0),
+        null_statistics=sim_stats,
+        digit_counts=digit_counts,
+        source=source,
+        alternative=alternative,
     )
 
 
@@ -259,15 +296,34 @@ def last_digit_chi2(counts, sizes=None, *, min_count: int = 100, n_sims: int = 9
         sim_stats = np.concatenate([_row_chi2(x, s, min_count) for x in binomial_redraws(c, s, n_sims, rng)])
         p_size = mc_pvalue(stat, sim_stats, "greater")
     return DigitTestResult(
-        test="last_digit_chi2", statistic=stat, null_value=9.0, pvalue=p_text, pvalue_sizeaware=p_size,
-        ci_low=float("nan"), ci_high=float("nan"), n_used=n_used, n_excluded=int(c.size - n_used),
-        filter_applied=f"counts >= {min_count}", n_sims=int(n_sims if s is not None else 0),
-        null_statistics=sim_stats, digit_counts=hist, source=BEBER_SCACCO, alternative="greater",
+        test="last_digit_chi2",
+        statistic=stat,
+        null_value=9.0,
+        pvalue=p_text,
+        pvalue_sizeaware=p_size,
+        ci_low=float("nan"),
+        ci_high=float("nan"),
+        n_used=n_used,
+        n_excluded=int(c.size - n_used),
+        filter_applied=f"counts >= {min_count}",
+        n_sims=int(n_sims if s is not None else 0),
+        null_statistics=sim_stats,
+        digit_counts=hist,
+        source=BEBER_SCACCO,
+        alternative="greater",
     )
 
 
-def lastc(counts, sizes=None, *, min_count: int = 10, n_sims: int = 999, n_boot: int = 999, seed=None,
-          alternative: str = "two-sided") -> DigitTestResult:
+def lastc(
+    counts,
+    sizes=None,
+    *,
+    min_count: int = 10,
+    n_sims: int = 999,
+    n_boot: int = 999,
+    seed=None,
+    alternative: str = "two-sided",
+) -> DigitTestResult:
     """Mebane's ``LastC``: mean last digit of counts >= ``min_count``.
 
     Null hypothesis (textbook): uniform last digits, mean 4.5, variance 8.25; z-test on the
@@ -286,12 +342,34 @@ def lastc(counts, sizes=None, *, min_count: int = 10, n_sims: int = 999, n_boot:
     (2.6667, 6, 0.1179)
     """
     c, s = _validate(counts, sizes, "lastc")
-    return _mean_test("lastc", _q_last_digit, 4.5, 8.25, c, s, None, min_count, n_sims, n_boot, seed,
-                      f"counts >= {min_count}", MEBANE_EFT, alternative=alternative)
+    return _mean_test(
+        "lastc",
+        _q_last_digit,
+        4.5,
+        8.25,
+        c,
+        s,
+        None,
+        min_count,
+        n_sims,
+        n_boot,
+        seed,
+        f"counts >= {min_count}",
+        MEBANE_EFT,
+        alternative=alternative,
+    )
 
 
-def c05s(counts, sizes=None, *, min_count: int = 10, n_sims: int = 999, n_boot: int = 999, seed=None,
-         alternative: str = "two-sided") -> DigitTestResult:
+def c05s(
+    counts,
+    sizes=None,
+    *,
+    min_count: int = 10,
+    n_sims: int = 999,
+    n_boot: int = 999,
+    seed=None,
+    alternative: str = "two-sided",
+) -> DigitTestResult:
     """Mebane's ``C05s``: share of counts >= ``min_count`` whose last digit is 0 or 5.
 
     Null hypothesis (textbook): uniform last digits, so the share is 0.2; exact binomial
@@ -310,12 +388,28 @@ def c05s(counts, sizes=None, *, min_count: int = 10, n_sims: int = 999, n_boot: 
     (0.6667, 0.017)
     """
     c, s = _validate(counts, sizes, "c05s")
-    return _mean_test("c05s", _q_c05, 0.2, 0.16, c, s, None, min_count, n_sims, n_boot, seed,
-                      f"counts >= {min_count}", MEBANE_EFT, textbook="binom", alternative=alternative)
+    return _mean_test(
+        "c05s",
+        _q_c05,
+        0.2,
+        0.16,
+        c,
+        s,
+        None,
+        min_count,
+        n_sims,
+        n_boot,
+        seed,
+        f"counts >= {min_count}",
+        MEBANE_EFT,
+        textbook="binom",
+        alternative=alternative,
+    )
 
 
-def p05s(counts, totals, *, n_sims: int = 999, n_boot: int = 999, seed=None,
-         alternative: str = "two-sided") -> DigitTestResult:
+def p05s(
+    counts, totals, *, n_sims: int = 999, n_boot: int = 999, seed=None, alternative: str = "two-sided"
+) -> DigitTestResult:
     """Mebane's ``P05s``: share of rounded integer percentages round(100 count / total) ending in 0 or 5.
 
     Null hypothesis (textbook): the last digit of the leader's integer percentage is uniform,
@@ -343,12 +437,35 @@ def p05s(counts, totals, *, n_sims: int = 999, n_boot: int = 999, seed=None,
     0.4
     """
     c, t = _validate(counts, totals, "p05s")
-    return _mean_test("p05s", _q_p05, 0.2, 0.16, c, None, t, 0, n_sims, n_boot, seed,
-                      "total > 0", MEBANE_EFT, textbook="binom", alternative=alternative)
+    return _mean_test(
+        "p05s",
+        _q_p05,
+        0.2,
+        0.16,
+        c,
+        None,
+        t,
+        0,
+        n_sims,
+        n_boot,
+        seed,
+        "total > 0",
+        MEBANE_EFT,
+        textbook="binom",
+        alternative=alternative,
+    )
 
 
-def twobl(counts, sizes=None, *, min_count: int = 10, n_sims: int = 999, n_boot: int = 999, seed=None,
-          alternative: str = "two-sided") -> DigitTestResult:
+def twobl(
+    counts,
+    sizes=None,
+    *,
+    min_count: int = 10,
+    n_sims: int = 999,
+    n_boot: int = 999,
+    seed=None,
+    alternative: str = "two-sided",
+) -> DigitTestResult:
     """Mebane's ``_2BL``: mean second significant digit of counts >= 10.
 
     Null hypothesis (textbook): second digits follow Benford's second-digit law
@@ -366,9 +483,22 @@ def twobl(counts, sizes=None, *, min_count: int = 10, n_sims: int = 999, n_boot:
     (2.6667, 4.1874)
     """
     c, s = _validate(counts, sizes, "twobl")
-    return _mean_test("twobl", _q_second_digit, BENFORD_SECOND_MEAN, BENFORD_SECOND_VAR, c, s, None,
-                      min_count, n_sims, n_boot, seed, f"counts >= {max(10, min_count)}", MEBANE_EFT,
-                      alternative=alternative)
+    return _mean_test(
+        "twobl",
+        _q_second_digit,
+        BENFORD_SECOND_MEAN,
+        BENFORD_SECOND_VAR,
+        c,
+        s,
+        None,
+        min_count,
+        n_sims,
+        n_boot,
+        seed,
+        f"counts >= {max(10, min_count)}",
+        MEBANE_EFT,
+        alternative=alternative,
+    )
 
 
 for _fn in (lastc, c05s, twobl):

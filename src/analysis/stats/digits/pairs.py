@@ -14,8 +14,16 @@ from analysis.stats.digits.benford import _q_adjacent, _q_repeated
 from analysis.stats.digits.lastdigit import _PARAMETERS, BEBER_SCACCO, DigitTestResult, _mean_test, _validate
 
 
-def repeated_digits(counts, sizes=None, *, min_count: int = 10, n_sims: int = 999, n_boot: int = 999, seed=None,
-                    alternative: str = "two-sided") -> DigitTestResult:
+def repeated_digits(
+    counts,
+    sizes=None,
+    *,
+    min_count: int = 10,
+    n_sims: int = 999,
+    n_boot: int = 999,
+    seed=None,
+    alternative: str = "two-sided",
+) -> DigitTestResult:
     """Beber & Scacco's pair test: share of counts >= 10 whose last two digits repeat (00, 11 ...).
 
     Null hypothesis (textbook): the last two digits are independent and uniform, so 10 of
@@ -32,12 +40,35 @@ def repeated_digits(counts, sizes=None, *, min_count: int = 10, n_sims: int = 99
     0.1
     """
     c, s = _validate(counts, sizes, "repeated_digits")
-    return _mean_test("repeated_digits", _q_repeated, 0.10, 0.09, c, s, None, min_count, n_sims, n_boot, seed,
-                      f"counts >= {max(10, min_count)}", BEBER_SCACCO, textbook="binom", alternative=alternative)
+    return _mean_test(
+        "repeated_digits",
+        _q_repeated,
+        0.10,
+        0.09,
+        c,
+        s,
+        None,
+        min_count,
+        n_sims,
+        n_boot,
+        seed,
+        f"counts >= {max(10, min_count)}",
+        BEBER_SCACCO,
+        textbook="binom",
+        alternative=alternative,
+    )
 
 
-def adjacent_digits(counts, sizes=None, *, min_count: int = 10, n_sims: int = 999, n_boot: int = 999, seed=None,
-                    alternative: str = "two-sided") -> DigitTestResult:
+def adjacent_digits(
+    counts,
+    sizes=None,
+    *,
+    min_count: int = 10,
+    n_sims: int = 999,
+    n_boot: int = 999,
+    seed=None,
+    alternative: str = "two-sided",
+) -> DigitTestResult:
     """Beber & Scacco's pair test: share of counts >= 10 whose last two digits are adjacent.
 
     Adjacent means |tens - units| = 1 without wrap-around (01, 10, 12, 21 ... 89, 98: 18 of
@@ -55,8 +86,23 @@ def adjacent_digits(counts, sizes=None, *, min_count: int = 10, n_sims: int = 99
     0.18
     """
     c, s = _validate(counts, sizes, "adjacent_digits")
-    return _mean_test("adjacent_digits", _q_adjacent, 0.18, 0.18 * 0.82, c, s, None, min_count, n_sims, n_boot,
-                      seed, f"counts >= {max(10, min_count)}", BEBER_SCACCO, textbook="binom", alternative=alternative)
+    return _mean_test(
+        "adjacent_digits",
+        _q_adjacent,
+        0.18,
+        0.18 * 0.82,
+        c,
+        s,
+        None,
+        min_count,
+        n_sims,
+        n_boot,
+        seed,
+        f"counts >= {max(10, min_count)}",
+        BEBER_SCACCO,
+        textbook="binom",
+        alternative=alternative,
+    )
 
 
 for _fn in (repeated_digits, adjacent_digits):

@@ -122,9 +122,7 @@ def station_measures(
     """
     lv = np.asarray(leader_votes, dtype=float)
     if lv.shape != (len(stations),):
-        raise ValueError(
-            f"leader_votes has shape {lv.shape}, expected ({len(stations)},): one value per stations row"
-        )
+        raise ValueError(f"leader_votes has shape {lv.shape}, expected ({len(stations)},): one value per stations row")
     turnout = measures.turnout(stations, turnout_definition)
     share = measures.leader_share(stations, lv)
     registered = measures._as_float(stations["registered"])
@@ -196,7 +194,9 @@ def weights_for(m: StationMeasures, weighting: str) -> np.ndarray | None:
     return None if weighting == "stations" else (m.voters if weighting == "voters" else m.registered)
 
 
-def regional_leader_share(stations: pd.DataFrame, leader_votes, *, exclude_regions: Sequence[str] = ("",)) -> pd.DataFrame:
+def regional_leader_share(
+    stations: pd.DataFrame, leader_votes, *, exclude_regions: Sequence[str] = ("",)
+) -> pd.DataFrame:
     """Leader's share of valid votes by region.
 
     Parameters

@@ -49,7 +49,12 @@ from analysis.stats.full_turnout.nulls import (
     prob_full_empirical,
 )
 from analysis.stats.full_turnout.rates import RateComparisonResult, RateResult, compare_rates, rate_with_ci
-from analysis.stats.full_turnout.tables import count_extreme, full_turnout_table, max_candidate_share, special_station_rates
+from analysis.stats.full_turnout.tables import (
+    count_extreme,
+    full_turnout_table,
+    max_candidate_share,
+    special_station_rates,
+)
 
 __all__ = [
     "NULLS",

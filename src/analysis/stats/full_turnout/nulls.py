@@ -70,7 +70,9 @@ def fit_beta_binomial(x, n) -> BetaBinomialFit:
     num = ((x - n * mu) ** 2 - n * q).sum()
     den = (n * (n - 1) * q).sum()
     rho = float(np.clip(num / den if den > 0 else 0.0, RHO_FLOOR, 1 - 1e-6))
-    return BetaBinomialFit(mu=float(mu), rho=rho, a=mu * (1 - rho) / rho, b=(1 - mu) * (1 - rho) / rho, n_stations=int(x.size))
+    return BetaBinomialFit(
+        mu=float(mu), rho=rho, a=mu * (1 - rho) / rho, b=(1 - mu) * (1 - rho) / rho, n_stations=int(x.size)
+    )
 
 
 def prob_at_least(n, k, *, rate=None, fit: BetaBinomialFit | None = None) -> np.ndarray:
@@ -128,8 +130,11 @@ def _betabinom_upper_tail(n: np.ndarray, k: np.ndarray, a: float, b: float) -> n
     j = k[owner] + (np.arange(owner.size) - starts[owner])
     nn = n[owner]
     log_pmf = (
-        special.gammaln(nn + 1) - special.gammaln(j + 1) - special.gammaln(nn - j + 1)
-        + special.betaln(j + a, nn - j + b) - special.betaln(a, b)
+        special.gammaln(nn + 1)
+        - special.gammaln(j + 1)
+        - special.gammaln(nn - j + 1)
+        + special.betaln(j + a, nn - j + b)
+        - special.betaln(a, b)
     )
     return np.bincount(owner, weights=np.exp(log_pmf), minlength=n.size)
 
@@ -196,7 +201,9 @@ def fit_empirical_null(x, n, *, window: float = 0.03, bin_width: float = 0.005) 
     if not 0 < window < 1 or not 0 < bin_width <= 1 - window:
         raise ValueError(f"window {window} and bin_width {bin_width} must satisfy 0 < bin_width <= 1 - window < 1")
     t = x / n
-    min_reg = int(np.ceil(3 / window))  # smaller stations cannot land in the window: their turnout jumps from (n-1)/n to 1
+    min_reg = int(
+        np.ceil(3 / window)
+    )  # smaller stations cannot land in the window: their turnout jumps from (n-1)/n to 1
     big = n >= min_reg
     in_window = big & (t >= 1 - window) & (t < 1)
     density = float(in_window.sum() / big.sum() / window) if big.any() else 0.0

@@ -65,7 +65,9 @@ def rate_with_ci(k: int, n: int, *, confidence: float = 0.95) -> RateResult:
     if not (0 <= k <= n and n > 0):
         raise ValueError(f"rate_with_ci: need 0 <= k <= n, n > 0 (got k={k}, n={n})")
     ci = stats.binomtest(int(k), int(n)).proportion_ci(confidence_level=confidence, method="exact")
-    return RateResult(rate=k / n, ci_low=float(ci.low), ci_high=float(ci.high), k=int(k), n=int(n), confidence=confidence)
+    return RateResult(
+        rate=k / n, ci_low=float(ci.low), ci_high=float(ci.high), k=int(k), n=int(n), confidence=confidence
+    )
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,9 @@ def full_turnout_table(m: StationMeasures, *, by: str = "region", threshold: flo
     return g.reset_index()
 
 
-def count_extreme(m: StationMeasures, *, turnout_min: float = 0.99, share_min: float = 0.99, min_registered: int = 100) -> int:
+def count_extreme(
+    m: StationMeasures, *, turnout_min: float = 0.99, share_min: float = 0.99, min_registered: int = 100
+) -> int:
     """Stations with >= ``min_registered`` voters, turnout >= ``turnout_min`` and leader share >= ``share_min``.
 
     Parameters
@@ -186,5 +188,14 @@ def special_station_rates(m: StationMeasures, types: Sequence[str]) -> pd.DataFr
             continue
         k = int((m.turnout_numerator[sel] == m.registered[sel]).sum())
         r = rate_with_ci(k, n)
-        rows.append({"station_type": t, "stations": n, "n_turnout_100": k, "rate": r.rate, "ci_low": r.ci_low, "ci_high": r.ci_high})
+        rows.append(
+            {
+                "station_type": t,
+                "stations": n,
+                "n_turnout_100": k,
+                "rate": r.rate,
+                "ci_low": r.ci_low,
+                "ci_high": r.ci_high,
+            }
+        )
     return pd.DataFrame(rows, columns=["station_type", "stations", "n_turnout_100", "rate", "ci_low", "ci_high"])

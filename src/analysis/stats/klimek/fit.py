@@ -12,8 +12,8 @@ from analysis.stats import measures
 from analysis.stats.klimek.model import (
     ALPHA_BOUNDS,
     HonestParameters,
-    _draws,
     _Draws,
+    _draws,
     _fingerprint,
     _simulate,
     hellinger2,
@@ -68,11 +68,15 @@ class KlimekFitResult(FlatResult):
         return self.distance
 
 
-
 def _objective(params, d: _Draws, observed: np.ndarray, theta: float, bins: int) -> float:
     fi, fe, alpha, tm, ts, vm, vs, rho = params
-    if (fi < 0 or fe < 0 or fi + fe > 1 or not ALPHA_BOUNDS[0] <= alpha <= ALPHA_BOUNDS[1]
-            or not (0 < tm < 1 and 0 < vm < 1 and 0.002 < ts < 0.5 and 0.002 < vs < 0.5 and -0.95 < rho < 0.95)):
+    if (
+        fi < 0
+        or fe < 0
+        or fi + fe > 1
+        or not ALPHA_BOUNDS[0] <= alpha <= ALPHA_BOUNDS[1]
+        or not (0 < tm < 1 and 0 < vm < 1 and 0.002 < ts < 0.5 and 0.002 < vs < 0.5 and -0.95 < rho < 0.95)
+    ):
         return 1.0 + abs(min(fi, 0)) + abs(min(fe, 0)) + max(fi + fe - 1, 0)  # outside: worse than any fit
     t2, v2 = _simulate(d, (tm, ts, vm, vs, rho), fi, fe, alpha, theta)
     return hellinger2(observed, _fingerprint(t2, v2, bins))
@@ -86,15 +90,30 @@ DEFAULT_GRID = {
 
 def _nelder_mead(fun, x0, steps, maxiter):
     simplex = np.vstack([x0, x0 + np.diag(steps)])
-    return optimize.minimize(fun, x0, method="Nelder-Mead",
-                             options={"initial_simplex": simplex, "xatol": 1e-4, "fatol": 1e-8, "maxiter": maxiter, "adaptive": True})
+    return optimize.minimize(
+        fun,
+        x0,
+        method="Nelder-Mead",
+        options={"initial_simplex": simplex, "xatol": 1e-4, "fatol": 1e-8, "maxiter": maxiter, "adaptive": True},
+    )
 
 
 _STEPS = np.array([0.1, 0.01, 0.5, 0.02, 0.01, 0.02, 0.01, 0.1])
 
 
-def _fit_once(turnout, share, registered, theta, bins, d: _Draws, grid, start=None, maxiter=600, joint=False,
-              fit_correlation=False):
+def _fit_once(
+    turnout,
+    share,
+    registered,
+    theta,
+    bins,
+    d: _Draws,
+    grid,
+    start=None,
+    maxiter=600,
+    joint=False,
+    fit_correlation=False,
+):
     """One fit on given stations with given common random numbers ``d``.
 
     With ``start`` the profile search is skipped; in every case the final step is a Nelder–Mead
@@ -106,12 +125,15 @@ def _fit_once(turnout, share, registered, theta, bins, d: _Draws, grid, start=No
     honest0 = np.array([h.turnout_mean, h.turnout_sd, h.leader_mean, h.leader_sd, 0.0])
 
     if joint and fit_correlation:
+
         def obj(p):
             return _objective(p, d, observed, theta, bins)
     elif joint:
+
         def obj(p):  # ρ = 0 as in Klimek et al.
             return _objective((*p[:7], 0.0), d, observed, theta, bins)
     else:
+
         def obj(p):  # Klimek et al.: honest parameters fixed at the observed peak
             return _objective((*p[:3], *honest0), d, observed, theta, bins)
 
@@ -134,7 +156,7 @@ def _fit_once(turnout, share, registered, theta, bins, d: _Draws, grid, start=No
         start = np.r_[np.asarray(start, dtype=float)[:3], honest0][:n_par] if not joint else start
     start = np.asarray(start, dtype=float)[:n_par]
     res = _nelder_mead(obj, start, _STEPS[:n_par], maxiter)
-    x = np.r_[res.x, honest0[n_par - 3:]][:8] if n_par < 8 else res.x.copy()
+    x = np.r_[res.x, honest0[n_par - 3 :]][:8] if n_par < 8 else res.x.copy()
     x[0], x[1] = max(x[0], 0.0), max(x[1], 0.0)
     fitted = _fingerprint(*_simulate(d, x[3:], x[0], x[1], x[2], theta), bins)
     return x, float(res.fun), observed, fitted
@@ -237,7 +259,9 @@ def fit_klimek(
         raise ValueError("fit_correlation needs joint=True (the correlation is an honest parameter)")
     ok = np.isfinite(reg) & np.isfinite(iss) & np.isfinite(lv) & np.isfinite(cnt) & (reg >= min_registered) & (cnt > 0)
     if ok.sum() < 100:
-        raise ValueError(f"only {int(ok.sum())} stations with ≥ {min_registered} registered and ballots counted: too few to fit")
+        raise ValueError(
+            f"only {int(ok.sum())} stations with ≥ {min_registered} registered and ballots counted: too few to fit"
+        )
     reg, t, v = reg[ok], np.clip(iss[ok] / reg[ok], 0, 1), np.clip(lv[ok] / cnt[ok], 0, 1)
     if max_stations is not None and reg.size > max_stations:
         # A random subsample keeps the fit affordable; 30,000 stations pin a 25×25 fingerprint.
@@ -250,25 +274,59 @@ def fit_klimek(
     d = _draws(reg, replicates, np.random.default_rng(seed))
     x = _fit_once(t, v, reg, theta, bins, d, grid, maxiter=maxiter, joint=joint, fit_correlation=fit_correlation)[0]
     # Polish with the refit step itself, so the estimate is what a refit of the full sample gives.
-    x, dist, observed, fitted = _fit_once(t, v, reg, theta, bins, d, grid, start=x, maxiter=maxiter, joint=joint,
-                                          fit_correlation=fit_correlation)
+    x, dist, observed, fitted = _fit_once(
+        t, v, reg, theta, bins, d, grid, start=x, maxiter=maxiter, joint=joint, fit_correlation=fit_correlation
+    )
 
     boot = np.full((3, 0), np.nan)
     cis = [(np.nan, np.nan)] * 3
     if n_bootstrap > 0:
+
         def refit(idx):
             idx = idx.astype(np.int64)
-            xb = _fit_once(t[idx], v[idx], reg[idx], theta, bins, d, grid, start=x, maxiter=maxiter, joint=joint,
-                           fit_correlation=fit_correlation)[0]
+            xb = _fit_once(
+                t[idx],
+                v[idx],
+                reg[idx],
+                theta,
+                bins,
+                d,
+                grid,
+                start=x,
+                maxiter=maxiter,
+                joint=joint,
+                fit_correlation=fit_correlation,
+            )[0]
             return xb[:3]
 
-        res = stats.bootstrap((np.arange(t.size, dtype=float),), refit, vectorized=False, n_resamples=n_bootstrap,
-                              confidence_level=confidence, method="percentile", rng=seed)
+        res = stats.bootstrap(
+            (np.arange(t.size, dtype=float),),
+            refit,
+            vectorized=False,
+            n_resamples=n_bootstrap,
+            confidence_level=confidence,
+            method="percentile",
+            rng=seed,
+        )
         boot = np.asarray(res.bootstrap_distribution)
         cis = [(float(lo), float(hi)) for lo, hi in zip(res.confidence_interval.low, res.confidence_interval.high)]
     honest = HonestParameters(*(float(a) for a in x[3:]))
-    return KlimekFitResult(float(x[0]), float(x[1]), float(x[2]), cis[0], cis[1], cis[2], dist, honest, theta, int(reg.size),
-                     bins, observed, fitted, boot)
+    return KlimekFitResult(
+        float(x[0]),
+        float(x[1]),
+        float(x[2]),
+        cis[0],
+        cis[1],
+        cis[2],
+        dist,
+        honest,
+        theta,
+        int(reg.size),
+        bins,
+        observed,
+        fitted,
+        boot,
+    )
 
 
 def fit_tables(stations, votes, leader: str, **kwargs) -> KlimekFitResult:
@@ -315,4 +373,3 @@ def fit_tables(stations, votes, leader: str, **kwargs) -> KlimekFitResult:
     iss = measures.turnout_numerator(stations, "issued")
     cnt = measures.ballots_counted(stations)
     return fit_klimek(reg[keep], iss[keep], lv[keep], cnt[keep], **kwargs)
-

@@ -33,7 +33,6 @@ class HonestParameters:
     correlation: float = 0.0
 
 
-
 def _fingerprint(turnout, leader_share, bins: int) -> np.ndarray:
     """Klimek et al.'s normalised fingerprint: ``bins`` × ``bins`` bins on [0, 1]².
 
@@ -177,5 +176,3 @@ def _simulate(d: _Draws, honest, fi: float, fe: float, alpha: float, theta: floa
     with np.errstate(divide="ignore", invalid="ignore"):
         v2 = np.where(t2 > 0, won / t2, v)
     return t2, np.clip(v2, 0.0, 1.0)
-
-

@@ -114,7 +114,9 @@ class ProtocolChecksResult(FlatResult):
             frames.append(agg)
         out = pd.concat(frames, ignore_index=True)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out["fail_rate"] = np.where(out["n_evaluable"] > 0, out["n_failed"] / out["n_evaluable"].where(out["n_evaluable"] > 0, 1), np.nan)
+            out["fail_rate"] = np.where(
+                out["n_evaluable"] > 0, out["n_failed"] / out["n_evaluable"].where(out["n_evaluable"] > 0, 1), np.nan
+            )
         return out.sort_values(["region", "identity"], kind="mergesort").reset_index(drop=True)
 
     def results_mapping(self) -> dict:
@@ -196,4 +198,6 @@ def check_protocols(stations: pd.DataFrame, votes: pd.DataFrame | None = None) -
         }
     ).astype("boolean")
     keys = stations[["region", "district", "station"]].reset_index(drop=True).copy()
-    return ProtocolChecksResult(keys=keys, discrepancy=discrepancy[list(IDENTITY_NAMES)], failed=failed[list(IDENTITY_NAMES)])
+    return ProtocolChecksResult(
+        keys=keys, discrepancy=discrepancy[list(IDENTITY_NAMES)], failed=failed[list(IDENTITY_NAMES)]
+    )

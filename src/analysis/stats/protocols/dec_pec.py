@@ -154,7 +154,9 @@ def compare_dec_pec(comparison: pd.DataFrame, incumbent: str) -> ProtocolCompari
         both = printed.notna() & items["difference"].notna()
         if (printed[both] != items["difference"][both]).any():
             bad = items[both & (printed != items["difference"])].iloc[0]
-            raise ValueError(f"protocol comparison: PEC {bad['pec']}, item {bad['item']}: dec_minus_pec disagrees with the figures")
+            raise ValueError(
+                f"protocol comparison: PEC {bad['pec']}, item {bad['item']}: dec_minus_pec disagrees with the figures"
+            )
         items["difference"] = printed.where(printed.notna(), items["difference"])
     item_name = items["item"].astype(str)
     is_incumbent = item_name.str.contains(re.escape(incumbent), case=False, regex=True)

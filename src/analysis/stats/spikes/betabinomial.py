@@ -64,8 +64,11 @@ class BetaBinomialMixture:
         """log(w_l) + log BetaBin(k; n, alpha_l, beta_l) without the log C(n, k) term (stations x components)."""
         k = np.asarray(k, dtype=float)[:, None]
         n = np.asarray(n, dtype=float)[:, None]
-        return (np.log(self.weights) + special.betaln(k + self.alpha, n - k + self.beta)
-                - special.betaln(self.alpha, self.beta))
+        return (
+            np.log(self.weights)
+            + special.betaln(k + self.alpha, n - k + self.beta)
+            - special.betaln(self.alpha, self.beta)
+        )
 
     def responsibilities(self, k, n) -> np.ndarray:
         """Posterior probability of each component for each count k out of n (stations x components)."""
@@ -78,7 +81,9 @@ class BetaBinomialMixture:
 _LOG_AB_BOUNDS = (-3.0, 10.0)  # log alpha, log beta: 0.05 .. 22,000 (a concentration cap, not a prior)
 
 
-def fit_beta_binomial_mixture(k, n, n_components: int, *, max_iter: int = 200, rtol: float = 1e-5) -> BetaBinomialMixture:
+def fit_beta_binomial_mixture(
+    k, n, n_components: int, *, max_iter: int = 200, rtol: float = 1e-5
+) -> BetaBinomialMixture:
     """Maximum-likelihood mixture of ``n_components`` beta-binomials by EM (Rozenas 2017, section 4).
 
     Deterministic start: component l centred on the (l + 1/2) / L quantile of the shares k / n,
@@ -158,15 +163,17 @@ def fit_beta_binomial_mixture(k, n, n_components: int, *, max_iter: int = 200, r
                 gb = np.sum(rc * (special.digamma(n - k + b) - special.digamma(b) - ab)) * b
                 return -ll, -np.array([ga, gb])
 
-            res = optimize.minimize(negll, np.log([new_a[comp], new_b[comp]]), jac=True, method="L-BFGS-B",
-                                    bounds=[(lo, hi), (lo, hi)])
+            res = optimize.minimize(
+                negll, np.log([new_a[comp], new_b[comp]]), jac=True, method="L-BFGS-B", bounds=[(lo, hi), (lo, hi)]
+            )
             new_a[comp], new_b[comp] = np.exp(res.x)
         mix = BetaBinomialMixture(weights, new_a, new_b, -np.inf, it)
     return mix
 
 
-def select_beta_binomial_mixture(k, n, *, max_components: int = 5, min_correlation: float = 0.99,
-                                 max_iter: int = 200, rtol: float = 1e-5) -> BetaBinomialMixture:
+def select_beta_binomial_mixture(
+    k, n, *, max_components: int = 5, min_correlation: float = 0.99, max_iter: int = 200, rtol: float = 1e-5
+) -> BetaBinomialMixture:
     """Beta-binomial mixture with the number of components chosen as in Rozenas' ``spikes`` package.
 
     Components are added (1, 2, ...) until the fitted rate densities of L and L - 1 components

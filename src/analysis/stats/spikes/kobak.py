@@ -29,9 +29,7 @@ from analysis.stats.spikes.integer import integer_probability, is_integer_percen
 from analysis.stats.spikes.nulls import simulate_integer_counts_binomial, simulate_integer_counts_indicator
 from analysis.stats.spikes.sample import QUANTITIES, IntegerSample, integer_probabilities, observed_integer_flags
 
-KOBAK_SOURCE = (
-    "Kobak, Shpilkin & Pshenichnikov (2016), Annals of Applied Statistics 10(1), 54-73, section 3"
-)
+KOBAK_SOURCE = "Kobak, Shpilkin & Pshenichnikov (2016), Annals of Applied Statistics 10(1), 54-73, section 3"
 
 
 @dataclass(frozen=True)
@@ -127,6 +125,7 @@ class IntegerSpikeResult(FlatResult):
     null_draws: dict = field(repr=False)
     source: str = KOBAK_SOURCE
 
+
 def _mc_summary(quantity: str, observed: int, draws: np.ndarray, alternative: str) -> IntegerCountResult:
     draws = np.asarray(draws)
     return IntegerCountResult(
@@ -215,8 +214,11 @@ def integer_percentage_test(
     else:
         raise ValueError(f"method={method!r}: expected 'indicator' or 'binomial'")
     mc = {name: _mc_summary(name, observed[name], draws[name], alternative) for name in QUANTITIES}
-    exact_res = ({name: poisson_binomial_test(observed[name], q[name], alternative=alternative) for name in QUANTITIES}
-                 if exact else {})
+    exact_res = (
+        {name: poisson_binomial_test(observed[name], q[name], alternative=alternative) for name in QUANTITIES}
+        if exact
+        else {}
+    )
     return IntegerSpikeResult(
         statistic=mc["either"].statistic,
         pvalue=mc["either"].pvalue,
@@ -231,8 +233,9 @@ def integer_percentage_test(
     )
 
 
-def integer_count_test(counts, sizes, *, n_sims: int = 1000, seed=None, tol: float = 0.05, scale: int = 100,
-                       alternative: str = "greater") -> tuple[IntegerCountResult, PoissonBinomialResult, np.ndarray]:
+def integer_count_test(
+    counts, sizes, *, n_sims: int = 1000, seed=None, tol: float = 0.05, scale: int = 100, alternative: str = "greater"
+) -> tuple[IntegerCountResult, PoissonBinomialResult, np.ndarray]:
     """Integer-percentage count of one quantity (e.g. regional leader shares), both nulls.
 
     Statistic: number of units whose ``scale`` count / size is within ``tol`` of an integer
@@ -287,5 +290,8 @@ def integer_count_test(counts, sizes, *, n_sims: int = 1000, seed=None, tol: flo
         draws[done : done + m] = is_integer_percentage(x, n, tol, scale=scale).sum(axis=1)
         done += m
     q = integer_probability(n, c / n, tol, scale=scale)
-    return (_mc_summary("count", observed, draws, alternative),
-            poisson_binomial_test(observed, q, alternative=alternative), draws)
+    return (
+        _mc_summary("count", observed, draws, alternative),
+        poisson_binomial_test(observed, q, alternative=alternative),
+        draws,
+    )

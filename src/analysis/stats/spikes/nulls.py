@@ -18,6 +18,7 @@ from analysis.stats.montecarlo import binomial_redraws
 from analysis.stats.spikes.integer import is_integer_percentage
 from analysis.stats.spikes.sample import QUANTITIES, IntegerSample
 
+
 def simulate_integer_counts_indicator(q_leader, q_turnout, n_sims: int, rng, *, chunk: int = 64) -> dict:
     """Null counts of integer stations drawn through the integer indicators themselves.
 
@@ -86,8 +87,9 @@ def simulate_integer_counts_indicator(q_leader, q_turnout, n_sims: int, rng, *, 
     return counts
 
 
-def simulate_integer_counts_binomial(sample: IntegerSample, n_sims: int, rng, *, tol: float = 0.05,
-                                     chunk: int = 16) -> dict:
+def simulate_integer_counts_binomial(
+    sample: IntegerSample, n_sims: int, rng, *, tol: float = 0.05, chunk: int = 16
+) -> dict:
     """Null counts of integer stations by literally redrawing every station (Kobak et al.'s Monte Carlo).
 
     Leader votes ~ Binomial(valid + invalid, observed share) and ballots issued ~
@@ -128,8 +130,9 @@ def simulate_integer_counts_binomial(sample: IntegerSample, n_sims: int, rng, *,
     """
     counts = {name: np.empty(n_sims, dtype=np.int64) for name in QUANTITIES}
     done = 0
-    redraws = binomial_redraws((sample.leader, sample.turnout_count), (sample.counted, sample.registered),
-                               n_sims, rng, chunk=chunk)
+    redraws = binomial_redraws(
+        (sample.leader, sample.turnout_count), (sample.counted, sample.registered), n_sims, rng, chunk=chunk
+    )
     for x_l, x_t in redraws:
         m = x_l.shape[0]
         int_l = is_integer_percentage(x_l, sample.counted, tol)

@@ -102,7 +102,9 @@ def _kde_on_grid(shares_2d: np.ndarray, grid_size: int, bandwidth: float) -> np.
         inside = (g >= 0) & (g < grid_size)
         z = (g * step - shares_2d) / bandwidth
         w = np.where(inside & (np.abs(z) <= 6), np.exp(-0.5 * z * z), 0.0)
-        out += np.bincount((np.clip(g, 0, grid_size - 1) + row_base).ravel(), weights=w.ravel(), minlength=rows * grid_size)
+        out += np.bincount(
+            (np.clip(g, 0, grid_size - 1) + row_base).ravel(), weights=w.ravel(), minlength=rows * grid_size
+        )
     return (out / (n * bandwidth * np.sqrt(2 * np.pi))).reshape(rows, grid_size)
 
 
@@ -271,8 +273,10 @@ def rozenas_spikes(
         fit = np.arange(v.size)
         if fit_stations is not None and fit_stations < v.size:
             fit = np.sort(rng.choice(v.size, fit_stations, replace=False))
-        models = (select_beta_binomial_mixture(t[fit], big_n[fit], max_components=max_components),
-                  select_beta_binomial_mixture(v[fit], t[fit], max_components=max_components))
+        models = (
+            select_beta_binomial_mixture(t[fit], big_n[fit], max_components=max_components),
+            select_beta_binomial_mixture(v[fit], t[fit], max_components=max_components),
+        )
     m_t, m_v = models
     resp_t = np.cumsum(m_t.responsibilities(t, big_n), axis=1)
     resp_v = np.cumsum(m_v.responsibilities(v, t), axis=1)
@@ -315,13 +319,27 @@ def rozenas_spikes(
         m = min(chunk, n_null - done)
         y = draw(m)
         above = kde_fn(y, grid_size, bandwidth) > env
-        null_f[done : done + m] = 100.0 * np.sum(np.maximum(_bin_shares(y, grid_size) - mean_share, 0.0) * above, axis=1)
+        null_f[done : done + m] = 100.0 * np.sum(
+            np.maximum(_bin_shares(y, grid_size) - mean_share, 0.0) * above, axis=1
+        )
         done += m
     return RozenasResult(
-        statistic=f_pct, pvalue=mc_pvalue(f_pct, null_f, "greater"), spike_share_pct=f_pct, n_stations=int(v.size), n_excluded=n_excluded,
-        bandwidth=float(bandwidth), n_resamples=int(n_resamples), grid_size=int(grid_size),
-        grid=np.linspace(0.0, 1.0, grid_size), observed_density=obs_density, resampled_max=env,
-        observed_share=obs_share, resampled_mean_share=mean_share, spike_bins=spike_bins,
-        turnout_model=m_t, vote_model=m_v, null_spike_share_pct=null_f,
+        statistic=f_pct,
+        pvalue=mc_pvalue(f_pct, null_f, "greater"),
+        spike_share_pct=f_pct,
+        n_stations=int(v.size),
+        n_excluded=n_excluded,
+        bandwidth=float(bandwidth),
+        n_resamples=int(n_resamples),
+        grid_size=int(grid_size),
+        grid=np.linspace(0.0, 1.0, grid_size),
+        observed_density=obs_density,
+        resampled_max=env,
+        observed_share=obs_share,
+        resampled_mean_share=mean_share,
+        spike_bins=spike_bins,
+        turnout_model=m_t,
+        vote_model=m_v,
+        null_spike_share_pct=null_f,
         spike_share_other_kde_pct=f_other,
     )

@@ -100,8 +100,10 @@ def kobak_sample(
     >>> s.n_included, s.counted.tolist()  # the second station has 99 registered voters
     (1, [600])
     """
-    arrays = [np.asarray(pd.array(x, dtype="Float64").to_numpy(dtype=float, na_value=np.nan))
-              for x in (leader_votes, valid, invalid, ballots_issued, registered, ballots_received)]
+    arrays = [
+        np.asarray(pd.array(x, dtype="Float64").to_numpy(dtype=float, na_value=np.nan))
+        for x in (leader_votes, valid, invalid, ballots_issued, registered, ballots_received)
+    ]
     lv, val, inv, iss, reg, rec = arrays
     n_rows = lv.size
     if any(x.size != n_rows for x in arrays):
@@ -125,8 +127,9 @@ def kobak_sample(
     return IntegerSample(as_int(lv), as_int(counted), as_int(iss), as_int(reg), keep, desc)
 
 
-def sample_from_tables(stations: pd.DataFrame, leader_votes, *, min_registered: int = 100,
-                       max_share: float = 0.99) -> IntegerSample:
+def sample_from_tables(
+    stations: pd.DataFrame, leader_votes, *, min_registered: int = 100, max_share: float = 0.99
+) -> IntegerSample:
     """:func:`kobak_sample` on the canonical station table and the aligned leader votes.
 
     Parameters
@@ -166,6 +169,7 @@ def sample_from_tables(stations: pd.DataFrame, leader_votes, *, min_registered: 
         min_registered=min_registered,
         max_share=max_share,
     )
+
 
 def observed_integer_flags(sample: IntegerSample, tol: float = 0.05) -> dict:
     """Which stations have an integer leader share, turnout, either.

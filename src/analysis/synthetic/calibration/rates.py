@@ -120,14 +120,29 @@ def type1_table(
     rows = []
     for name in tests:
         r = rejection_rate(pvalues[name], alpha=alpha)
-        flag = "" if not np.isfinite(r.rate) or band[0] <= r.rate <= band[1] else ("too liberal" if r.rate > band[1] else "too conservative")
+        flag = (
+            ""
+            if not np.isfinite(r.rate) or band[0] <= r.rate <= band[1]
+            else ("too liberal" if r.rate > band[1] else "too conservative")
+        )
         if r.n == 0:
             flag = "no valid p-values"
         miscalibrated = bool(r.n > 0 and not (r.ci_low <= alpha <= r.ci_high))
-        rows.append({"scenario": scenario, "test": name, "n": r.n, "n_failed": r.n_failed, "rejections": r.rejections,
-                     "type1": r.rate, "ci_low": r.ci_low, "ci_high": r.ci_high, "flag": flag, "miscalibrated": miscalibrated})
+        rows.append(
+            {
+                "scenario": scenario,
+                "test": name,
+                "n": r.n,
+                "n_failed": r.n_failed,
+                "rejections": r.rejections,
+                "type1": r.rate,
+                "ci_low": r.ci_low,
+                "ci_high": r.ci_high,
+                "flag": flag,
+                "miscalibrated": miscalibrated,
+            }
+        )
     return pd.DataFrame(rows)
-
 
 
 def magnitude_for_power(curve: pd.DataFrame, *, target: float = 0.8) -> pd.DataFrame:
@@ -160,10 +175,17 @@ def magnitude_for_power(curve: pd.DataFrame, *, target: float = 0.8) -> pd.DataF
     [0.05]
     """
     rows = []
-    for (scen, ftype, test), g in curve.groupby(["scenario", "fraud_type", "test"], sort=True):
-        g = g.sort_values("magnitude")
+    for (scen, ftype, test), group in curve.groupby(["scenario", "fraud_type", "test"], sort=True):
+        g = group.sort_values("magnitude")
         hit = g.loc[g["power"] >= target, "magnitude"]
-        rows.append({"scenario": scen, "fraud_type": ftype, "test": test, "magnitude_80": float(hit.iloc[0]) if len(hit) else np.nan})
+        rows.append(
+            {
+                "scenario": scen,
+                "fraud_type": ftype,
+                "test": test,
+                "magnitude_80": float(hit.iloc[0]) if len(hit) else np.nan,
+            }
+        )
     return pd.DataFrame(rows, columns=["scenario", "fraud_type", "test", "magnitude_80"])
 
 
@@ -199,8 +221,9 @@ def summary_table(type1: pd.DataFrame, power80: pd.DataFrame) -> pd.DataFrame:
     cols = [c for c in ("scenario", "test", "n", "type1", "ci_low", "ci_high", "flag", "miscalibrated") if c in type1]
     out = type1[cols].copy()
     if len(power80):
-        wide = power80.pivot_table(index=["scenario", "test"], columns="fraud_type", values="magnitude_80", dropna=False)
+        wide = power80.pivot_table(
+            index=["scenario", "test"], columns="fraud_type", values="magnitude_80", dropna=False
+        )
         wide.columns = [f"power80_{c}" for c in wide.columns]
         out = out.merge(wide.reset_index(), on=["scenario", "test"], how="left")
     return out.sort_values(["scenario", "test"]).reset_index(drop=True)
-

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+
 from analysis.core import registry
 from analysis.core.execution import map_units
 from analysis.synthetic import simulate
@@ -127,7 +128,12 @@ def _run_batches(scenario, tests, batches, n_jobs, progress, desc, scheduler=Non
             if len(idx):
                 units.append((scenario, [seeds[i] for i in idx], tests, fraud, tag))
     parts, _ = map_units(
-        _run_unit, units, scheduler="serial" if n_jobs == 1 else scheduler, n_workers=n_jobs, progress=progress, desc=desc
+        _run_unit,
+        units,
+        scheduler="serial" if n_jobs == 1 else scheduler,
+        n_workers=n_jobs,
+        progress=progress,
+        desc=desc,
     )
     return [row for part in parts for row in part]
 
@@ -202,7 +208,6 @@ def simulate_pvalues(
     return frame.drop(columns="_tag", errors="ignore")
 
 
-
 def power_curve(
     scenario: simulate.Scenario,
     tests: Mapping[str, Callable],
@@ -269,15 +274,27 @@ def power_curve(
         raise ValueError(f"unknown fraud type {fraud_type!r}: expected one of {simulate.FRAUD_TYPES}")
     seeds = election_seeds(seed, n_elections)
     batches = [(float(m), {fraud_type: {"magnitude": float(m), **(fraud_params or {})}}, seeds) for m in magnitudes]
-    pv = _frame(_run_batches(scenario, tests, batches, n_jobs, progress, f"power {scenario.name} {fraud_type}"), tests,
-                by=("_tag", "election"))
+    pv = _frame(
+        _run_batches(scenario, tests, batches, n_jobs, progress, f"power {scenario.name} {fraud_type}"),
+        tests,
+        by=("_tag", "election"),
+    )
     rows = []
     for m in magnitudes:
         sub = pv[pv["_tag"] == float(m)]
         for name in tests:
             r = rejection_rate(sub[name], alpha=alpha)
-            rows.append({"scenario": scenario.name, "fraud_type": fraud_type, "magnitude": float(m), "test": name,
-                         "n": r.n, "n_failed": r.n_failed, "power": r.rate, "ci_low": r.ci_low, "ci_high": r.ci_high})
+            rows.append(
+                {
+                    "scenario": scenario.name,
+                    "fraud_type": fraud_type,
+                    "magnitude": float(m),
+                    "test": name,
+                    "n": r.n,
+                    "n_failed": r.n_failed,
+                    "power": r.rate,
+                    "ci_low": r.ci_low,
+                    "ci_high": r.ci_high,
+                }
+            )
     return pd.DataFrame(rows)
-
-

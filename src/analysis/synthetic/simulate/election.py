@@ -43,7 +43,6 @@ class SyntheticElection:
     honest_ballots_issued: np.ndarray | None = None
 
 
-
 def simulate_election(scenario: Scenario, seed=None, *, fraud: dict | None = None) -> SyntheticElection:
     """Draw one election from ``scenario``, with fraud injected.
 
@@ -102,4 +101,3 @@ def simulate_election(scenario: Scenario, seed=None, *, fraud: dict | None = Non
         honest_leader_votes=honest_leader,
         honest_ballots_issued=honest_issued,
     )
-

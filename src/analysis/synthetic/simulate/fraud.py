@@ -24,7 +24,9 @@ def _stuff_and_transfer(c: StationCounts, rng, mask: np.ndarray, x: np.ndarray, 
     c.leader[idx] += moved.sum(axis=1)
 
 
-def inject_incremental(c: StationCounts, rng, magnitude: float, *, theta: float = 0.1, alpha: float = 2.0) -> np.ndarray:
+def inject_incremental(
+    c: StationCounts, rng, magnitude: float, *, theta: float = 0.1, alpha: float = 2.0
+) -> np.ndarray:
     """Klimek et al.'s incremental fraud: each station with probability ``magnitude`` (fi), x ~ |N(0, θ)|.
 
     At an affected station a fraction x of the non-voters' ballots is stuffed for the leader
@@ -121,7 +123,9 @@ def _take_from_others(c: StationCounts, idx: np.ndarray, amount: np.ndarray) -> 
     total = pool.sum(axis=1)
     amount = np.minimum(amount, total)
     with np.errstate(divide="ignore", invalid="ignore"):
-        take = np.where(total[:, None] > 0, np.floor(pool * (amount / np.where(total > 0, total, 1))[:, None]), 0).astype(np.int64)
+        take = np.where(
+            total[:, None] > 0, np.floor(pool * (amount / np.where(total > 0, total, 1))[:, None]), 0
+        ).astype(np.int64)
     short = amount - take.sum(axis=1)
     # The remainder (fewer than k votes) comes from the largest remaining other candidate.
     biggest = np.argmax(pool - take, axis=1)
@@ -192,7 +196,13 @@ def inject_rounding(
 
 
 def inject_protocol_rewrite(
-    c: StationCounts, rng, magnitude: float, *, share: float = 0.5, candidate_prob: float = 0.5, invalid_share: float = 0.5
+    c: StationCounts,
+    rng,
+    magnitude: float,
+    *,
+    share: float = 0.5,
+    candidate_prob: float = 0.5,
+    invalid_share: float = 0.5,
 ) -> np.ndarray:
     """Protocols rewritten between the station and the district table, towards the incumbent.
 

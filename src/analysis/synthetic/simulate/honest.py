@@ -131,13 +131,17 @@ def draw_honest(scenario: Scenario, rng: np.random.Generator) -> StationCounts:
     safe_sd = np.where(t_sd > 0, t_sd, 1.0)
     t_rate = np.where(
         t_sd > 0,
-        stats.truncnorm.rvs((0 - t_loc) / safe_sd, (1 - t_loc) / safe_sd, loc=t_loc, scale=safe_sd, size=n, random_state=rng),
+        stats.truncnorm.rvs(
+            (0 - t_loc) / safe_sd, (1 - t_loc) / safe_sd, loc=t_loc, scale=safe_sd, size=n, random_state=rng
+        ),
         np.clip(t_loc, 0, 1),
     )
     safe_vsd = np.where(v_sd > 0, v_sd, 1.0)
     v_rate = np.where(
         v_sd > 0,
-        stats.truncnorm.rvs((0 - v_loc) / safe_vsd, (1 - v_loc) / safe_vsd, loc=v_loc, scale=safe_vsd, size=n, random_state=rng),
+        stats.truncnorm.rvs(
+            (0 - v_loc) / safe_vsd, (1 - v_loc) / safe_vsd, loc=v_loc, scale=safe_vsd, size=n, random_state=rng
+        ),
         np.clip(v_loc, 0, 1),
     )
     issued = rng.binomial(registered, t_rate)
@@ -167,4 +171,3 @@ def draw_honest(scenario: Scenario, rng: np.random.Generator) -> StationCounts:
         leader=leader[order].astype(np.int64),
         others=others[order].astype(np.int64),
     )
-

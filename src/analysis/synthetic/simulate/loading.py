@@ -68,7 +68,11 @@ def scenario_from_reference(
     registered = pd.to_numeric(stations["registered"]).to_numpy(dtype=float, na_value=np.nan)
     t = measures.turnout(stations)
     v = measures.leader_share(stations, leader_votes)
-    ordinary = (stations["station_type"].astype(str) == "ordinary").to_numpy() if "station_type" in stations else np.ones(len(stations), bool)
+    ordinary = (
+        (stations["station_type"].astype(str) == "ordinary").to_numpy()
+        if "station_type" in stations
+        else np.ones(len(stations), bool)
+    )
     ok = ordinary & np.isfinite(t) & np.isfinite(v) & (registered >= min_registered)
     frame = pd.DataFrame({"region": stations["region"].astype(str).to_numpy()[ok], "t": t[ok], "v": v[ok]})
     grouped = frame.groupby("region", sort=True)
@@ -109,7 +113,9 @@ def _load_scenario_cached(name: str, config_dir: str, use_reference: bool) -> Sc
         except (datasets.DatasetUnavailable, OSError, KeyError, ValueError) as exc:
             # The reference tables cannot be read (ConfigError and pyarrow's errors are
             # ValueErrors): parametric fallback, with the reason in ``source``.
-            return replace(scenario, source=f"parametric (reference {ref['election']} unavailable: {type(exc).__name__})")
+            return replace(
+                scenario, source=f"parametric (reference {ref['election']} unavailable: {type(exc).__name__})"
+            )
         return scenario_from_reference(
             scenario,
             stations,

@@ -150,7 +150,9 @@ class Scenario:
 
 
 def _truncnorm_location(target_mean, sd):
-    return _truncnorm_location_cached(tuple(np.atleast_1d(np.asarray(target_mean, dtype=float)).tolist()), float(sd)).copy()
+    return _truncnorm_location_cached(
+        tuple(np.atleast_1d(np.asarray(target_mean, dtype=float)).tolist()), float(sd)
+    ).copy()
 
 
 @lru_cache(maxsize=256)
@@ -233,7 +235,12 @@ def scenario_from_dict(spec: dict, where: str = "<scenario>") -> Scenario:
         v = np.clip(rrng.normal(r["leader_mean"], r["leader_sd"], n_reg), 0.05, 0.95)
         w = rrng.lognormal(0.0, r.get("weight_log_sd", 0.6), n_reg)
         regions = [
-            {"name": f"Region {i + 1:02d}", "weight": float(w[i]), "turnout_mean": float(t[i]), "leader_mean": float(v[i])}
+            {
+                "name": f"Region {i + 1:02d}",
+                "weight": float(w[i]),
+                "turnout_mean": float(t[i]),
+                "leader_mean": float(v[i]),
+            }
             for i in range(n_reg)
         ]
     names, weights, tmeans, vmeans = [], [], [], []
@@ -297,4 +304,3 @@ def scenario_from_dict(spec: dict, where: str = "<scenario>") -> Scenario:
         source=str(spec.get("source", "parametric")),
         **scalars,
     )
-

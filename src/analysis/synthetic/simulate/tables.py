@@ -35,8 +35,13 @@ def _district_codes(scenario: Scenario, region: np.ndarray):
     starts = np.r_[0, np.flatnonzero(np.diff(region)) + 1]
     first = np.repeat(starts, np.diff(np.r_[starts, n]))
     dnum = (np.arange(n) - first) // max(int(scenario.stations_per_district), 1) + 1
-    labels, codes = np.unique(np.char.add(np.char.add("R", np.char.zfill((region + 1).astype(str), 2)),
-                                          np.char.add("-D", np.char.zfill(dnum.astype(str), 3))), return_inverse=True)
+    labels, codes = np.unique(
+        np.char.add(
+            np.char.add("R", np.char.zfill((region + 1).astype(str), 2)),
+            np.char.add("-D", np.char.zfill(dnum.astype(str), 3)),
+        ),
+        return_inverse=True,
+    )
     return labels, codes
 
 
@@ -91,4 +96,3 @@ def _tables(scenario: Scenario, c: StationCounts, spare_ratio: float):
         }
     )
     return stations, votes
-
