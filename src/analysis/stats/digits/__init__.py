@@ -2,7 +2,8 @@
 and the percentage-grid check of regional counts.
 
 Modules: :mod:`~analysis.stats.digits.benford` (digit extraction, Benford's second-digit law),
-:mod:`~analysis.stats.digits.lastdigit` (the single tests and :class:`DigitTestResult`),
+:mod:`~analysis.stats.digits.lastdigit` (:class:`DigitTestResult`, the last-digit chi-square and the
+shared mean-test machinery), :mod:`~analysis.stats.digits.eft` (Mebane's LastC, C05s, P05s, _2BL),
 :mod:`~analysis.stats.digits.pairs` (Beber & Scacco's last-two-digit pair tests),
 :mod:`~analysis.stats.digits.battery` (all tests on shared redraws, a display table),
 :mod:`~analysis.stats.digits.grid` (percentage grid) and
@@ -59,22 +60,14 @@ from analysis.stats.digits.calibration import (
     calibration_twobl,
     calibration_twobl_sizeaware,
 )
+from analysis.stats.digits.eft import c05s, lastc, p05s, twobl
 from analysis.stats.digits.grid import (
     PercentageGridResult,
     on_percentage_grid,
     percentage_grid_probability,
     percentage_grid_test,
 )
-from analysis.stats.digits.lastdigit import (
-    BEBER_SCACCO,
-    MEBANE_EFT,
-    DigitTestResult,
-    c05s,
-    last_digit_chi2,
-    lastc,
-    p05s,
-    twobl,
-)
+from analysis.stats.digits.lastdigit import BEBER_SCACCO, MEBANE_EFT, DigitTestResult, last_digit_chi2
 from analysis.stats.digits.pairs import adjacent_digits, repeated_digits
 
 __all__ = [

@@ -24,7 +24,8 @@ from analysis.stats.digits.benford import (
     _row_chi2,
     _row_means,
 )
-from analysis.stats.digits.lastdigit import _validate, c05s, last_digit_chi2, lastc, p05s, twobl
+from analysis.stats.digits.eft import c05s, lastc, p05s, twobl
+from analysis.stats.digits.lastdigit import _validate, last_digit_chi2
 from analysis.stats.digits.pairs import adjacent_digits, repeated_digits
 from analysis.stats.montecarlo import binomial_redraws, mc_pvalue
 

@@ -15,7 +15,8 @@ import numpy as np
 
 from analysis.core.registry import calibration_test
 from analysis.stats import measures
-from analysis.stats.digits.lastdigit import c05s, last_digit_chi2, lastc, twobl
+from analysis.stats.digits.eft import c05s, lastc, twobl
+from analysis.stats.digits.lastdigit import last_digit_chi2
 
 _SIZEAWARE_SIMS = 49
 
