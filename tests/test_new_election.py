@@ -67,7 +67,7 @@ def test_new_election_by_config_runs_end_to_end(tmp_path, mirror, run_make, reco
     _register_copy(root)
 
     started = time.perf_counter()
-    result = run_make(root, "all", f"ELECTION={NEW}", f"PARAMS={SMALL}", "STRICT=1", timeout=3600)
+    result = run_make(root, "all", "-j2", f"ELECTION={NEW}", f"PARAMS={SMALL}", "STRICT=1", timeout=3600)
     duration = time.perf_counter() - started
     record_property("make_all_new_election_s", round(duration, 1))
     print(f"make all ELECTION={NEW}: {duration:.0f} s")
