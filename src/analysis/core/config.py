@@ -34,6 +34,7 @@ REQUIREMENT_KEYS = {"notebook": ("notebook", "election", "levels"), "data": ("da
 ELECTION_KEYS: dict[str, tuple[tuple[type, ...], bool]] = {
     "order": ((int,), False),
     "title": ((str,), True),
+    "short_title": ((str,), False),
     "date": ((str, datetime.date), False),
     "country": ((str,), False),
     "dataset": ((str, type(None)), False),

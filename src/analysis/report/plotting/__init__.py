@@ -14,6 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from analysis.core import paths  # noqa: E402
+from analysis.report.plotting.labels import make_readable  # noqa: E402
 
 plt.rcParams.update(
     {
@@ -44,7 +45,12 @@ def series_colors(n: int) -> list[str]:
 
 
 def save_figure(fig, election: str, notebook: str, name: str, root: Path | None = None) -> list[Path]:
-    """Save ``fig`` as reports/figures/<election>/<notebook>__<name>.{png,svg}; return the paths."""
+    """Save ``fig`` as reports/figures/<election>/<notebook>__<name>.{png,svg}; return the paths.
+
+    Texts are made readable first (:func:`analysis.report.plotting.labels.make_readable`):
+    election ids become their short titles, Cyrillic region names get a transliteration.
+    """
+    make_readable(fig)
     out_dir = (root / election) if root else paths.figures_dir(election)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
