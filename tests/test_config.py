@@ -120,6 +120,14 @@ def test_every_notebook_declaration_and_election_is_valid():
             {"levels": ["station"], "parameters": {"n": {"default": 1, "help": "h", "hlep": "x"}}},
             "unknown key(s) 'hlep'",
         ),
+        (
+            {"levels": ["station"], "parameters": {"n": {"default": 1, "help": "h", "typ": "int"}}},
+            "unknown key(s) 'typ' (allowed: default, help, type, nullable, min, max",
+        ),
+        (
+            {"levels": ["station"], "parameters": {"n": {"default": 0, "help": "h", "type": "int", "min": 1}}},
+            "parameters: its default breaks its own rule: parameter n=0: must be an int >= 1",
+        ),
     ],
 )
 def test_notebook_declaration_errors_name_file_and_key(tmp_path, declaration, message):

@@ -2,7 +2,8 @@
 
 The formats are in docs/ARCHITECTURE.md ("Configuration"); in short:
 
-- ``config/analysis.yml``: parameters shared by every notebook, ``{name: {default, help}}``;
+- ``config/analysis.yml``: parameters shared by every notebook, ``{name: {default, help, type, …}}``
+  (the rule keys that say which values are accepted: :mod:`analysis.core.parameters`);
 - ``config/notebooks/<nb>.yml``: ``levels`` (election levels it runs for), ``requires`` (runs
   whose results and elections whose data it reads: :class:`Requirement`) and ``parameters``;
 - ``config/elections/<id>.yml``: one election (keys in :data:`ELECTION_KEYS`; ``<id>`` matches
@@ -10,6 +11,8 @@ The formats are in docs/ARCHITECTURE.md ("Configuration"); in short:
 
 Every error names the file and the key. Parameter precedence (later wins): analysis.yml < the
 notebook's ``parameters`` < the election's ``params:`` < command-line overrides (``PARAMS``).
+Values are checked against their entry's rule: defaults and ``params:`` when read, merged values
+in :func:`notebook_parameters`, ``PARAMS`` by :func:`check_parameter_values` before any notebook.
 """
 
 from __future__ import annotations
@@ -23,12 +26,12 @@ from pathlib import Path
 
 import yaml
 
-from analysis.core import paths
+from analysis.core import parameters, paths
 
 LEVELS = ("station", "region", "synthetic")
 ELECTION_ID = paths.ELECTION_ID
 NOTEBOOK_KEYS = ("levels", "requires", "parameters")
-PARAMETER_KEYS = ("default", "help")
+PARAMETER_KEYS = ("default", "help", *parameters.RULE_KEYS)
 REQUIREMENT_KEYS = {"notebook": ("notebook", "election", "levels"), "data": ("data", "levels")}
 # key: (allowed types, required). `dataset` and `leader` are required for station and region levels.
 ELECTION_KEYS: dict[str, tuple[tuple[type, ...], bool]] = {
@@ -88,8 +91,8 @@ def check_election_id(election: object, where: str = "election id") -> str:
 # parameters
 
 
-def _check_parameters(spec: object, where: str) -> dict[str, dict]:
-    """``{name: {default, help}}`` validated; ``where`` names the file (and key) in errors."""
+def _check_parameters(spec: object, where: str, config_dir: Path) -> dict[str, dict]:
+    """``{name: {default, help, rule keys}}`` validated, defaults included; ``where`` names the file in errors."""
     if not isinstance(spec, dict):
         raise ConfigError(f"{where}: must be a mapping of parameter name to {{default, help}}")
     for name, entry in spec.items():
@@ -99,13 +102,20 @@ def _check_parameters(spec: object, where: str) -> dict[str, dict]:
         if not isinstance(entry, dict) or "default" not in entry or "help" not in entry:
             raise ConfigError(f"{where}: parameter {name!r} must be a mapping with 'default' and 'help'")
         _check_keys(entry, PARAMETER_KEYS, f"{where}: parameter {name!r}")
+        error = parameters.spec_error(entry, config_dir)
+        if error:
+            raise ConfigError(f"{where}: parameter {name!r}: {error}")
+        error = parameters.value_error(name, entry["default"], entry, config_dir)
+        if error:
+            raise ConfigError(f"{where}: its default breaks its own rule: {error}")
     return spec
 
 
 def shared_parameters(config_dir: Path | None = None) -> dict[str, dict]:
-    """The parameters of config/analysis.yml: ``{name: {default, help}}``."""
-    path = (config_dir or paths.CONFIG) / "analysis.yml"
-    return _check_parameters(load_yaml(path), _rel(path))
+    """The parameters of config/analysis.yml: ``{name: {default, help, …}}``."""
+    config_dir = config_dir or paths.CONFIG
+    path = config_dir / "analysis.yml"
+    return _check_parameters(load_yaml(path), _rel(path), config_dir)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,7 +180,8 @@ def _check_requirement(entry: object, where: str) -> Requirement:
 
 def load_notebook(notebook: str, config_dir: Path | None = None) -> NotebookSpec:
     """The validated declaration of ``notebook`` (errors name the file and the key)."""
-    path = (config_dir or paths.CONFIG) / "notebooks" / f"{notebook}.yml"
+    config_dir = config_dir or paths.CONFIG
+    path = config_dir / "notebooks" / f"{notebook}.yml"
     where = _rel(path)
     spec = load_yaml(path)
     if not isinstance(spec, dict):
@@ -185,7 +196,7 @@ def load_notebook(notebook: str, config_dir: Path | None = None) -> NotebookSpec
         name=notebook,
         levels=_check_levels(spec["levels"], f"{where}: levels"),
         requires=tuple(_check_requirement(e, f"{where}: requires[{i}]") for i, e in enumerate(requires)),
-        parameters=_check_parameters(spec.get("parameters") or {}, f"{where}: parameters"),
+        parameters=_check_parameters(spec.get("parameters") or {}, f"{where}: parameters", config_dir),
     )
 
 
@@ -194,8 +205,26 @@ def list_notebooks(config_dir: Path | None = None) -> list[str]:
     return sorted(p.stem for p in ((config_dir or paths.CONFIG) / "notebooks").glob("*.yml"))
 
 
+def _spec_file(source: str, config_dir: Path) -> str:  # where ``source``'s parameters are declared
+    return _rel(config_dir / ("analysis.yml" if source == "analysis" else f"notebooks/{source}.yml"))
+
+
+def check_parameter_values(values: dict, config_dir: Path | None = None, origin: str = "") -> None:
+    """Each value against every entry that declares its name (several notebooks may); others are the caller's.
+
+    Errors read ``{origin}parameter alpha=2: must be a number > 0 and < 1 (config/analysis.yml)``.
+    """
+    config_dir = config_dir or paths.CONFIG
+    specs = parameter_specs(config_dir)
+    for name, value in values.items():
+        for source, spec in specs.items():
+            error = parameters.value_error(name, value, spec[name], config_dir) if name in spec else None
+            if error:
+                raise ConfigError(f"{origin}{error} ({_spec_file(source, config_dir)})")
+
+
 def parameter_specs(config_dir: Path | None = None) -> dict[str, dict]:
-    """All documented parameters: ``{source: {name: {default, help}}}``, source ``analysis`` or a notebook."""
+    """All documented parameters: ``{source: {name: {default, help, …}}}``, source ``analysis`` or a notebook."""
     specs = {"analysis": shared_parameters(config_dir)}
     for notebook in list_notebooks(config_dir):
         specs[notebook] = load_notebook(notebook, config_dir).parameters
@@ -249,6 +278,7 @@ def check_election(cfg: object, path: Path, config_dir: Path | None = None) -> d
             raise ConfigError(
                 f"{where}: params: unknown parameter(s) {', '.join(map(repr, unknown))}; see README's parameter table"
             )
+        check_parameter_values(params, config_dir, origin=f"{where}: params: ")
     return cfg
 
 
@@ -320,18 +350,24 @@ def notebook_parameters(
     overrides: dict | None = None,
     config_dir: Path | None = None,
 ) -> dict:
-    """Merged parameter values for one notebook run.
+    """Merged parameter values for one notebook run, each checked against its entry's rule.
 
     ``declared`` is the list of parameters the notebook's ``parameters`` cell defines; only
     those are passed (papermill would otherwise inject unknown names); None passes all.
     ``election`` is always set.
     """
     config_dir = config_dir or paths.CONFIG
-    merged = {name: entry["default"] for name, entry in shared_parameters(config_dir).items()}
-    merged.update({name: entry["default"] for name, entry in load_notebook(notebook, config_dir).parameters.items()})
+    specs = {name: ("analysis", entry) for name, entry in shared_parameters(config_dir).items()}
+    specs.update({name: (notebook, entry) for name, entry in load_notebook(notebook, config_dir).parameters.items()})
+    merged = {name: entry["default"] for name, (_, entry) in specs.items()}
     if _election_path(check_election_id(election), config_dir).exists():
         merged.update(load_election(election, config_dir).get("params") or {})
     merged.update(overrides or {})
+    for name, value in merged.items():  # `election` is the run's, checked above
+        source, entry = specs.get(name, (None, None))
+        error = parameters.value_error(name, value, entry, config_dir) if entry and name != "election" else None
+        if error:
+            raise ConfigError(f"{error} ({_spec_file(source, config_dir)})")
     merged["election"] = election
     if declared is not None:
         merged = {k: v for k, v in merged.items() if k in set(declared) | {"election"}}
@@ -371,13 +407,13 @@ def resolve_elections(reference: str, parameters: dict, election_cfg: dict, wher
 
 def parameter_table_markdown(config_dir: Path | None = None) -> str:
     """The README's parameter table, generated from the config files (a test keeps them in sync)."""
-    rows = ["| parameter | used by | default | meaning |", "|---|---|---|---|"]
+    rows = ["| parameter | used by | default | allowed | meaning |", "|---|---|---|---|---|"]
     for source, spec in parameter_specs(config_dir).items():
         used_by = "any notebook that declares it" if source == "analysis" else f"`{source}`"
         for name, entry in spec.items():
             default = yaml.safe_dump(entry["default"], default_flow_style=True).strip().removesuffix("...").strip()
             meaning = " ".join(str(entry["help"]).split()).replace("|", "\\|")
-            rows.append(f"| `{name}` | {used_by} | `{default}` | {meaning} |")
+            rows.append(f"| `{name}` | {used_by} | `{default}` | {parameters.describe(entry)} | {meaning} |")
     return "\n".join(rows)
 
 

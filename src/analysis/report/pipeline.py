@@ -64,11 +64,13 @@ def known_parameters() -> set[str]:
 
 
 def check_overrides(overrides: dict) -> None:
+    """PARAMS names only known parameters, each with a value every entry declaring it accepts (before any notebook)."""
     unknown = sorted(set(overrides) - known_parameters())
     if unknown:
         raise config.ConfigError(
             f"PARAMS names unknown parameter(s) {', '.join(unknown)}; see the parameter table in README.md"
         )
+    config.check_parameter_values(overrides, origin="PARAMS: ")
 
 
 def run_notebook(election: str, notebook: str, overrides: dict | None = None, strict: bool = False) -> Path | None:
@@ -142,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--notebook", required=True)
     run.add_argument("--params", default="", help='overrides, e.g. "alpha=0.01 n_sims=200"')
     run.add_argument("--strict", action="store_true", help="fail instead of skipping unavailable data")
-    check = sub.add_parser("check-params", help="fail if PARAMS names an unknown parameter")
+    check = sub.add_parser(
+        "check-params", help="fail if PARAMS names an unknown parameter or a value it does not accept"
+    )
     check.add_argument("--params", default="")
     plan = sub.add_parser("plan", help="write the run plan (a make fragment, or a readable list)")
     plan.add_argument("--elections", nargs="*", default=None, help="only these elections (default: all configured)")
