@@ -251,9 +251,11 @@ def _entry_html(
             name = png.stem.split("__", 1)[1]
             svg = png.with_suffix(".svg")
             svg_link = f' · <a href="{_rel(svg, reports_dir)}">SVG</a>' if svg.exists() else ""
+            # Loaded eagerly: thumbnails are small, and a lazy image below the fold is not loaded
+            # when the browser check (analysis.report.browser) inspects the page.
             thumbs.append(
                 f'<figure><a href="{_rel(png, reports_dir)}" title="open full size">'
-                f'<img src="{_rel(_thumbnail(png), reports_dir)}" alt="{_esc(name)}" loading="lazy"></a>'
+                f'<img src="{_rel(_thumbnail(png), reports_dir)}" alt="{_esc(name)}"></a>'
                 f"<figcaption>{_esc(name.replace('_', ' '))}{svg_link}</figcaption></figure>"
             )
         parts.append(f'<div class="figures">{"".join(thumbs)}</div>')
