@@ -7,17 +7,29 @@ Makefile: driven by the plan alone (a tiny project run end to end by make).
 
 import importlib
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 
 import nbformat
 import pytest
 import yaml
 
 from analysis.core import config, paths
-from analysis.report import pipeline
+from analysis.core.results import write_results
+from analysis.report import index, pipeline, provenance
 from analysis.report import plan as run_plan
 
 REPO = paths.ROOT
+SHA256 = {"demo": "ab" * 32, "ctl": "cd" * 32}
+
+
+def _numbers(results: dict) -> dict:
+    """A results mapping without the runner's provenance keys."""
+    return {k: v for k, v in results.items() if not k.startswith("provenance_")}
 
 
 @pytest.fixture
@@ -26,11 +38,26 @@ def project(tmp_path, monkeypatch):
     (tmp_path / "config" / "elections").mkdir(parents=True)
     (tmp_path / "config" / "notebooks").mkdir()
     (tmp_path / "config" / "analysis.yml").write_text(yaml.safe_dump({"alpha": {"default": 0.05, "help": "level"}}))
-    for nb in ("demo", "broken"):
-        declaration = {"levels": ["station"], "parameters": {"n": {"default": 3, "help": "count"}}}
+    for nb in ("demo", "broken", "slow"):
+        declaration = {
+            "levels": ["station"],
+            "requires": [{"data": "{control}"}],
+            "parameters": {"n": {"default": 3, "help": "count"}},
+        }
         (tmp_path / "config" / "notebooks" / f"{nb}.yml").write_text(yaml.safe_dump(declaration))
-    election = {"title": "Demo", "level": "station", "dataset": "demo", "leader": "A", "params": {"n": 4}}
+    election = {
+        "title": "Demo",
+        "level": "station",
+        "dataset": "demo",
+        "leader": "A",
+        "control": "ctl",
+        "params": {"n": 4},
+    }
     (tmp_path / "config" / "elections" / "demo.yml").write_text(yaml.safe_dump(election))
+    control = {"title": "Control", "level": "station", "dataset": "ctl", "leader": "A"}
+    (tmp_path / "config" / "elections" / "ctl.yml").write_text(yaml.safe_dump(control))
+    catalog = {d: {"adapter": "generic_csv", "file": f"{d}.csv", "sha256": SHA256[d]} for d in SHA256}
+    (tmp_path / "config" / "datasets.yml").write_text(yaml.safe_dump(catalog))
     (tmp_path / "notebooks").mkdir()
 
     def make_nb(name, body):
@@ -50,6 +77,11 @@ def project(tmp_path, monkeypatch):
         "from analysis.core.results import write_results\nwrite_results(election, 'demo', {'alpha': alpha, 'n': n})",
     )
     make_nb("broken", "raise ValueError('deliberate failure for the test')")
+    make_nb(
+        "slow",
+        "import time\nfrom analysis.core.results import write_results\n"
+        "write_results(election, 'slow', {'n': n})\ntime.sleep(120)",
+    )
     monkeypatch.setenv("ELECTION_FORENSICS_ROOT", str(tmp_path))
     importlib.reload(paths)
     yield tmp_path
@@ -60,17 +92,103 @@ def project(tmp_path, monkeypatch):
 def test_run_passes_merged_parameters_and_renders_html(project):
     executed = pipeline.run_notebook("demo", "demo", overrides={"alpha": 0.01})
     results = json.loads((project / "reports" / "results" / "demo" / "demo.json").read_text())
-    assert results == {"alpha": 0.01, "n": 4}  # override beats default; election params beat notebook default
+    assert _numbers(results) == {"alpha": 0.01, "n": 4}  # override beats default; election params beat notebook default
     assert executed.with_suffix(".html").exists()
 
 
+def test_run_records_its_provenance(project):
+    pipeline.run_notebook("demo", "demo", overrides={"alpha": 0.01})
+    results = json.loads((project / "reports" / "results" / "demo" / "demo.json").read_text())
+    assert json.loads(results["provenance_parameters"]) == {"alpha": 0.01, "election": "demo", "n": 4}
+    # alpha set by PARAMS, n by the election's params: both differ from the configured defaults
+    assert results["provenance_parameters_nondefault"] == "alpha,n"
+    assert results["provenance_dataset"] == "demo" and results["provenance_dataset_sha256"] == SHA256["demo"]
+    assert results["provenance_control_elections"] == "ctl"
+    assert results["provenance_control_dataset_sha256"] == SHA256["ctl"]
+    assert results["provenance_package_version"] == provenance.package_version()
+    # the temporary project is no git repository: unknown, not an error
+    assert results["provenance_git_commit"] is None and results["provenance_git_dirty"] is None
+    assert list(results) == sorted(results)  # still sorted and flat
+
+
+def _stale_output(project, notebook):
+    """What a previous, successful run of ``notebook`` left: results, pages, a figure."""
+    write_results("demo", notebook, {"stale_number": 123456789}, root=project / "reports" / "results")
+    pages = project / "reports" / "notebooks" / "demo"
+    pages.mkdir(parents=True, exist_ok=True)
+    for name in (f"{notebook}.html", f"{notebook}.report.html", f"{notebook}.ipynb"):
+        (pages / name).write_text("previous run")
+    figure = project / "reports" / "figures" / "demo" / f"{notebook}__old.png"
+    figure.parent.mkdir(parents=True, exist_ok=True)
+    figure.write_bytes(b"png")
+    return figure
+
+
 def test_failing_notebook_raises_and_leaves_partial_notebook(project):
+    figure = _stale_output(project, "broken")
     with pytest.raises(pipeline.NotebookFailed, match="deliberate failure"):
         pipeline.run_notebook("demo", "broken")
     partial = project / "reports" / "notebooks" / "demo" / "broken.ipynb"
     assert "deliberate failure" in partial.read_text()
     assert partial.with_suffix(".html").exists()
+    for page in (partial.with_suffix(".html"), partial.with_name("broken.report.html")):
+        assert "This run FAILED" in page.read_text()  # the partial pages say so, on top
+    assert not figure.exists()
+    results_dir = project / "reports" / "results" / "demo"
+    assert not (results_dir / "broken.json").exists()  # the previous run's numbers are gone
+    assert "deliberate failure" in (results_dir / "broken.FAILED.txt").read_text()
     assert pipeline.main(["run", "--election", "demo", "--notebook", "broken"]) == 1
+
+
+def test_index_shows_a_failed_run_not_stale_numbers(project):
+    _stale_output(project, "broken")
+    assert "123,456,789" in index.build_index(project / "reports")  # the previous run's numbers
+    with pytest.raises(pipeline.NotebookFailed):
+        pipeline.run_notebook("demo", "broken")
+    page = index.build_index(project / "reports")
+    assert "123,456,789" not in page
+    assert "Run failed: demo/broken failed in cell" in page and "1 run(s) failed or were interrupted" in page
+    assert 'href="notebooks/demo/broken.report.html"' in page  # the partial pages, marked failed
+    pipeline.run_notebook("demo", "demo")  # a later success clears nothing but its own run
+    assert "Run failed: demo/broken" in index.build_index(project / "reports")
+
+
+def test_interrupted_run_leaves_no_results(project, monkeypatch):
+    import papermill
+
+    def interrupted(source, executed, **kwargs):  # the notebook wrote its results, then Ctrl-C
+        write_results("demo", "demo", {"n": 4})
+        raise KeyboardInterrupt
+
+    _stale_output(project, "demo")
+    monkeypatch.setattr(papermill, "execute_notebook", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.run_notebook("demo", "demo")
+    results_dir = project / "reports" / "results" / "demo"
+    assert not (results_dir / "demo.json").exists()
+    assert "demo/demo interrupted: KeyboardInterrupt" in (results_dir / "demo.FAILED.txt").read_text()
+    assert not (project / "reports" / "notebooks" / "demo" / "demo.html").exists()
+
+
+@pytest.mark.slow
+def test_sigterm_during_a_run_leaves_no_results(project):
+    results_file = project / "reports" / "results" / "demo" / "slow.json"
+    env = {**os.environ, "ELECTION_FORENSICS_ROOT": str(project)}
+    command = [sys.executable, "-m", "analysis.report.pipeline", "run", "--election", "demo", "--notebook", "slow"]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not results_file.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert results_file.exists(), proc.stderr.read() if proc.poll() is not None else "no results written"
+        proc.send_signal(signal.SIGTERM)  # as `make` stopped, or a job killed
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode != 0
+    assert not results_file.exists(), stderr
+    assert "interrupted: KeyboardInterrupt: signal SIGTERM" in results_file.with_name("slow.FAILED.txt").read_text()
 
 
 def test_unavailable_data_skips_or_fails_when_strict(project):
@@ -80,6 +198,8 @@ def test_unavailable_data_skips_or_fails_when_strict(project):
     assert pipeline.run_notebook("demo", "demo") is None
     results = json.loads((project / "reports" / "results" / "demo" / "demo.json").read_text())
     assert results["status"] == "skipped" and "ELECTION_DATA_MIRROR" in results["reason"]
+    assert results["provenance_dataset_sha256"] == SHA256["demo"]  # how the skip came about
+    assert json.loads(results["provenance_parameters"]) == {"alpha": 0.05, "election": "demo", "n": 4}
     with pytest.raises(RuntimeError, match="STRICT"):
         pipeline.run_notebook("demo", "demo", strict=True)
 
@@ -302,13 +422,15 @@ def test_make_all_follows_the_plan_and_is_incremental(tiny_project, run_make):
     first = run_make(tiny_project, "-j2", "all")
     assert first.returncode == 0, first.stderr
     assert _runs(first.stderr) == ["sa/n1", "sa/n2", "sb/n1", "sb/n2"]
-    assert json.loads((tiny_project / "reports/results/sb/n2.json").read_text()) == {"n": 3, "seed": 1}
+    assert _numbers(json.loads((tiny_project / "reports/results/sb/n2.json").read_text())) == {"n": 3, "seed": 1}
     assert 'id="sb"' in (tiny_project / "reports/index.html").read_text()
     again = run_make(tiny_project, "all")
     assert again.returncode == 0 and _runs(again.stderr) == [] and "Nothing to be done" in again.stdout, again.stdout
     one = run_make(tiny_project, "all", "ELECTION=sb", "PARAMS=n=5")
     assert one.returncode == 0 and _runs(one.stderr) == ["sb/n1", "sb/n2"], one.stderr
-    assert json.loads((tiny_project / "reports/results/sb/n1.json").read_text()) == {"n": 5, "seed": 1}
+    n1 = json.loads((tiny_project / "reports/results/sb/n1.json").read_text())
+    assert _numbers(n1) == {"n": 5, "seed": 1}
+    assert n1["provenance_parameters_nondefault"] == "n" and "n=5" in (tiny_project / "reports/index.html").read_text()
 
 
 def test_make_unknown_election_fails_with_the_known_ones(tiny_project, run_make):

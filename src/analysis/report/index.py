@@ -21,7 +21,15 @@ from PIL import Image, UnidentifiedImageError
 
 from analysis.core import config, paths
 from analysis.report import verdicts as V
+from analysis.report.provenance import PREFIX as PROVENANCE
 from analysis.report.render import REPORT_SUFFIX
+from analysis.report.run_notes import (
+    differing_parameters,
+    failed_runs,
+    page_notes_html,
+    provenance_html,
+    run_parameters,
+)
 
 THUMB_SIZE = (480, 280)  # at most, aspect kept; shown 140 px high, sharp on high-density screens
 DEFAULT_ALPHA = 0.05
@@ -124,7 +132,7 @@ def _badge(verdict: str, pvalue: float | None = None) -> str:
     text = format_pvalue(pvalue) if pvalue is not None else ""
     p = (
         f" <small>p {text if text.startswith('<') else '= ' + text}</small>"
-        if pvalue is not None and verdict != "n/a"
+        if pvalue is not None and verdict not in ("n/a", "run failed")
         else ""
     )
     return f'<span class="badge {cls}">{_esc(verdict)}</span>{p}'
@@ -192,14 +200,7 @@ def overview_html(tables: dict[str, object], configs: dict[str, dict], controls:
     )
 
 
-def _entry_html(election: str, notebook: str, results: dict, reports_dir: Path) -> str:
-    title, question = notebook_header(notebook)
-    parts = [f'<div class="entry" id="{_esc(election)}-{_esc(notebook)}"><h4>{_esc(title)}</h4>']
-    if question:
-        parts.append(f'<p class="question"><b>Question:</b> {_esc(question)}</p>')
-    if results.get("status") == "skipped":
-        parts.append(f'<p class="skipped">Skipped: {_esc(results.get("reason", ""))}</p></div>')
-        return "\n".join(parts)
+def _page_links(election: str, notebook: str, reports_dir: Path) -> list[str]:
     rendered = reports_dir / "notebooks" / election / f"{notebook}.html"
     report_view = rendered.with_name(notebook + REPORT_SUFFIX)
     links = []
@@ -207,6 +208,33 @@ def _entry_html(election: str, notebook: str, results: dict, reports_dir: Path) 
         links.append(f'<a class="primary" href="{_rel(report_view, reports_dir)}">Read the report</a>')
     if rendered.exists():
         links.append(f'<a href="{_rel(rendered, reports_dir)}">full notebook with code</a>')
+    return links
+
+
+def _failed_entry_html(election: str, notebook: str, reason: str, reports_dir: Path) -> str:
+    """A run whose latest execution failed: the reason and its partial pages, no numbers."""
+    title, question = notebook_header(notebook)
+    parts = [f'<div class="entry failed" id="{_esc(election)}-{_esc(notebook)}"><h4>{_esc(title)}</h4>']
+    if question:
+        parts.append(f'<p class="question"><b>Question:</b> {_esc(question)}</p>')
+    parts.append(f'<p class="failed">Run failed: {_esc(reason)}. No results from this run.</p>')
+    if links := _page_links(election, notebook, reports_dir):
+        parts.append('<p class="links">Partially executed (failed): ' + " · ".join(links) + "</p>")
+    parts.append("</div>")
+    return "\n".join(parts)
+
+
+def _entry_html(
+    election: str, notebook: str, results: dict, reports_dir: Path, differs: tuple[str, ...] | list[str] = ()
+) -> str:
+    title, question = notebook_header(notebook)
+    parts = [f'<div class="entry" id="{_esc(election)}-{_esc(notebook)}"><h4>{_esc(title)}</h4>']
+    if question:
+        parts.append(f'<p class="question"><b>Question:</b> {_esc(question)}</p>')
+    if results.get("status") == "skipped":
+        parts.append(f'<p class="skipped">Skipped: {_esc(results.get("reason", ""))}</p></div>')
+        return "\n".join(parts)
+    links = _page_links(election, notebook, reports_dir)
     fig_dir = reports_dir / "figures" / election
     extras = (
         sorted(p for p in fig_dir.glob(f"{notebook}__*") if p.suffix in {".html", ".csv"}) if fig_dir.exists() else []
@@ -223,13 +251,16 @@ def _entry_html(election: str, notebook: str, results: dict, reports_dir: Path) 
             name = png.stem.split("__", 1)[1]
             svg = png.with_suffix(".svg")
             svg_link = f' · <a href="{_rel(svg, reports_dir)}">SVG</a>' if svg.exists() else ""
+            # Loaded eagerly: thumbnails are small, and a lazy image below the fold is not loaded
+            # when the browser check (analysis.report.browser) inspects the page.
             thumbs.append(
                 f'<figure><a href="{_rel(png, reports_dir)}" title="open full size">'
-                f'<img src="{_rel(_thumbnail(png), reports_dir)}" alt="{_esc(name)}" loading="lazy"></a>'
+                f'<img src="{_rel(_thumbnail(png), reports_dir)}" alt="{_esc(name)}"></a>'
                 f"<figcaption>{_esc(name.replace('_', ' '))}{svg_link}</figcaption></figure>"
             )
         parts.append(f'<div class="figures">{"".join(thumbs)}</div>')
-    rows = [(k, v) for k, v in sorted(results.items()) if k != "status"]
+    parts.append(provenance_html(results, list(differs)))
+    rows = [(k, v) for k, v in sorted(results.items()) if k != "status" and not k.startswith(PROVENANCE)]
     table = "".join(f"<tr><td><code>{_esc(k)}</code></td><td>{_esc(format_value(v))}</td></tr>" for k, v in rows)
     parts.append(f"<details><summary>{len(rows)} key numbers</summary><table>{table}</table></details></div>")
     return "\n".join(parts)
@@ -240,7 +271,11 @@ body{font-family:system-ui,sans-serif;max-width:1250px;margin:2em auto;padding:0
 h2{border-bottom:2px solid #ccc;padding-bottom:.2em;margin-top:2.2em}
 .entry{border:1px solid #ddd;border-radius:6px;padding:.6em 1em;margin:1em 0}
 .entry h4{margin:.2em 0;font-size:1.05em}
-.question{color:#444}.skipped{color:#a00;font-weight:bold}
+.question{color:#444}.skipped,.failed{color:#a00;font-weight:bold}
+.entry.failed{border-color:#c62828;background:#fff5f5}
+.note{color:#555;font-size:.9em;margin:.3em 0}.note.params{color:#8a4b00;font-weight:bold}
+div.note{border-left:4px solid #ef6c00;background:#fff8ee;padding:.3em 1em}div.note.failed{border-color:#c62828;background:#fff5f5}
+details.provenance summary{color:#555;font-size:.9em}
 table{border-collapse:collapse;font-size:.9em;margin:.5em 0}
 th{background:#f0f2f5;text-align:left;padding:4px 8px;cursor:pointer;vertical-align:bottom}
 td{border-bottom:1px solid #eee;padding:3px 8px;vertical-align:top}
@@ -249,7 +284,7 @@ td.meaning{max-width:30em;color:#444}
 .badge{display:inline-block;padding:1px 7px;border-radius:9px;font-size:.85em;white-space:nowrap}
 .badge.anomalous{background:#c62828;color:#fff}.badge.no-evidence{background:#2e7d32;color:#fff}
 .badge.uncalibrated{background:#9e9e9e;color:#fff}.badge.not-calibrated{background:#ef6c00;color:#fff}
-.badge.na{background:#eee;color:#777}
+.badge.na{background:#eee;color:#777}.badge.run-failed{background:#fff;color:#c62828;border:1px solid #c62828}
 .figures{display:flex;flex-wrap:wrap;gap:8px}
 figure{margin:0;text-align:center;font-size:.8em;color:#555}
 figure img{height:140px;border:1px solid #ddd}
@@ -287,10 +322,27 @@ LEGEND = (
             ("uncalibrated", "the test rejects clean synthetic elections too often: no verdict"),
             ("not calibrated", "p ≤ α, null not checked on synthetic elections"),
             ("n/a", "does not apply to these data"),
+            ("run failed", "the notebook that computes it failed: no result"),
         )
     )
     + "</p>"
 )
+
+
+def _shared_parameter_names() -> set[str]:
+    try:
+        return set(config.shared_parameters())
+    except config.ConfigError:
+        return set()
+
+
+def _mark_failed_tests(table, failed: set[str], specs: dict):
+    """Tests whose notebook failed show ``run failed`` instead of ``n/a`` (no number, not "does not apply")."""
+    if table.empty or not failed:
+        return table
+    hit = table["test"].map(lambda t: any(nb.startswith(str(specs[t]["notebook"])) for nb in failed))
+    table.loc[hit & table["pvalue"].isna(), "verdict"] = "run failed"
+    return table
 
 
 def build_index(reports_dir: Path | None = None) -> str:
@@ -302,13 +354,24 @@ def build_index(reports_dir: Path | None = None) -> str:
     configs = {e: _election_config(e) for e in elections}
     specs = V.load_specs()
     calibration = V.calibrations(results_dir)
-    tables, alphas = {}, {}
+    failed = {e: failed_runs(results_dir, e) for e in elections}
+    tables, alphas, by_election = {}, {}, {}
     for e in elections:
-        by_nb = V.read_election(e, results_dir)
-        if by_nb and configs[e].get("level") != "synthetic":
+        by_election[e] = {nb: r for nb, r in V.read_election(e, results_dir).items() if nb not in failed[e]}
+        by_nb = by_election[e]
+        if (by_nb or failed[e]) and configs[e].get("level") != "synthetic":
             alphas[e] = _alpha(by_nb)
-            tables[e] = V.verdict_table(by_nb, alpha=alphas[e], specs=specs, calibration=calibration)
+            table = V.verdict_table(by_nb, alpha=alphas[e], specs=specs, calibration=calibration)
+            tables[e] = _mark_failed_tests(table, set(failed[e]), specs)
     controls = {c for e in elections if (c := configs[e].get("control")) and c in tables}
+    run_params = {
+        (e, nb): params for e in elections for nb, r in by_election[e].items() if (params := run_parameters(r))
+    }
+    differing = differing_parameters(run_params, _shared_parameter_names())
+    differs_by_run: dict[tuple[str, str], list[str]] = {}
+    for d in differing:
+        for run in d["runs"]:
+            differs_by_run.setdefault(run, []).append(f"{d['name']}={d['value']} (elsewhere {d['usual']})")
     body = [
         "<h1>Election forensics: was each election anomalous, and which tests say so?</h1>",
         "<p>Each test below compares an election's polling-station (or regional) numbers with what honest "
@@ -316,6 +379,7 @@ def build_index(reports_dir: Path | None = None) -> str:
         "clean synthetic elections (the calibration notebook); a clean real election (Poland 2020) is shown as "
         "the control. Every number is read from <code>reports/results/&lt;election&gt;/&lt;notebook&gt;.json</code>, "
         "written by the executed notebook; click a column header to sort.</p>",
+        page_notes_html(differing, [(e, nb, reason) for e in elections for nb, reason in failed[e].items()]),
         LEGEND,
         '<h2 id="overview-heading">At a glance</h2>',
         overview_html(tables, configs, controls, specs),
@@ -337,9 +401,16 @@ def build_index(reports_dir: Path | None = None) -> str:
             )
             body.append(verdict_table_html(election, tables[election], control, ctrl_table))
         body.append("<h3>Notebooks</h3>")
-        for path in sorted((results_dir / election).glob("*.json")):
-            results = json.loads(path.read_text(encoding="utf-8"))
-            body.append(_entry_html(election, path.stem, results, reports_dir))
+        folder = results_dir / election
+        stems = {p.stem for p in folder.glob("*.json")} | set(failed[election])
+        for notebook in sorted(stems):
+            if notebook in failed[election]:
+                body.append(_failed_entry_html(election, notebook, failed[election][notebook], reports_dir))
+                continue
+            results = json.loads((folder / f"{notebook}.json").read_text(encoding="utf-8"))
+            body.append(
+                _entry_html(election, notebook, results, reports_dir, differs_by_run.get((election, notebook), []))
+            )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Election forensics</title>'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head><body>\n'

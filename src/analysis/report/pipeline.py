@@ -7,22 +7,29 @@ Used by the Makefile, one call per (election, notebook) target::
     python -m analysis.report.pipeline check-params --params "alpha=0.01"
     python -m analysis.report.pipeline plan [--out build/plan.mk] [--format make|text] [--elections ru2011 ...]
 
-A failing notebook leaves its partially executed copy (with the error visible) in
-reports/notebooks/<election>/ and makes the command exit non-zero, which stops ``make``.
-An election whose dataset cannot be obtained is skipped: its results file says so, and
-``--strict`` turns the skip into an error.
+Every run first deletes what the previous run of the same notebook left (results, pages,
+figures). A failing notebook leaves its partially executed copy (with the error visible and a
+red "This run FAILED" banner) in reports/notebooks/<election>/, no results file but
+reports/results/<election>/<notebook>.FAILED.txt (the reason; an interrupted run too), and
+makes the command exit non-zero, which stops ``make``. An election whose dataset cannot be
+obtained is skipped: its results file says so, and ``--strict`` turns the skip into an error.
+Results files get the run's ``provenance_*`` keys (:mod:`analysis.report.provenance`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import html
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
 
-from analysis.core import config, paths
-from analysis.core.results import write_results
+from analysis.core import config, paths, results
 from analysis.report import plan as run_plan
+from analysis.report import provenance
 from analysis.report.render import export_html, report_view_path
 
 KERNEL_NAME = "election-forensics"
@@ -73,52 +80,126 @@ def check_overrides(overrides: dict) -> None:
     config.check_parameter_values(overrides, origin="PARAMS: ")
 
 
+FAILED_BANNER_STYLE = (
+    "font-family:system-ui,sans-serif;background:#c62828;color:#fff;font-weight:bold;"
+    "padding:.6em 1em;margin:0 0 1em 0;font-size:1.05em"
+)
+
+
+def remove_previous_output(election: str, notebook: str) -> None:
+    """Delete what an earlier run of ``notebook`` left: results, failure marker, executed notebook, pages, figures.
+
+    A previous run's output must never pass for this run's, whether this one succeeds, fails or
+    is interrupted.
+    """
+    executed = paths.RENDERED / election / f"{notebook}.ipynb"
+    for path in (paths.results_path(election, notebook), results.failed_marker_path(election, notebook)):
+        path.unlink(missing_ok=True)
+    for path in (executed, executed.with_suffix(".html"), report_view_path(executed)):
+        path.unlink(missing_ok=True)
+    figures = paths.figures_dir(election)
+    for folder in (figures, figures / "thumbs"):
+        if folder.is_dir():
+            for path in folder.iterdir():
+                if path.is_file() and path.name.startswith(f"{notebook}__"):
+                    path.unlink()
+
+
+def _mark_pages_failed(executed: Path, message: str) -> None:
+    """Put a red banner on top of the failed run's pages: they show a partial, failed execution."""
+    banner = (
+        f'<div class="run-failed" style="{FAILED_BANNER_STYLE}">This run FAILED: {html.escape(message)}. '
+        "Its results file was removed; numbers on this page are partial and are not results.</div>"
+    )
+    for page in (executed.with_suffix(".html"), report_view_path(executed)):
+        if page.exists():
+            text = page.read_text(encoding="utf-8")
+            start = text.find("<body")
+            end = text.find(">", start) + 1 if start >= 0 else 0
+            page.write_text(text[:end] + "\n" + banner + text[end:], encoding="utf-8")
+
+
+@contextlib.contextmanager
+def _sigterm_raises():
+    """SIGTERM (``make`` stopped, a job killed) raises KeyboardInterrupt, so the run cleans up as on Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run_notebook(election: str, notebook: str, overrides: dict | None = None, strict: bool = False) -> Path | None:
-    """Execute notebooks/<notebook>.ipynb for ``election``; return the executed path (None if skipped)."""
+    """Execute notebooks/<notebook>.ipynb for ``election``; return the executed path (None if skipped).
+
+    The results file gets the run's ``provenance_*`` keys (:mod:`analysis.report.provenance`).
+    A run that fails or is interrupted leaves no results file but ``<notebook>.FAILED.txt``
+    beside it (the reason); a failed notebook's pages carry a red banner.
+    """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     source = paths.NOTEBOOKS / f"{notebook}.ipynb"
     if not source.exists():
         raise FileNotFoundError(f"{source}: no such notebook")
-    reason = unavailable_reason(election)
-    if reason:
-        if strict:
-            raise RuntimeError(f"{election}: data unavailable and STRICT=1: {reason}")
-        print(f"SKIP {election}/{notebook}: {reason}", file=sys.stderr)
-        write_results(election, notebook, {"status": "skipped", "reason": reason})
-        return None
-
     overrides = overrides or {}
     declared = declared_parameters(source)
     parameters = config.notebook_parameters(notebook, election, declared=declared, overrides=overrides)
+    # Taken before the run: the code, configuration and data it starts from.
+    stamp = provenance.run_provenance(notebook, election, parameters, overrides=overrides)
     out_dir = paths.RENDERED / election
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / f"{notebook}.ipynb"
     results_file = paths.results_path(election, notebook)
-    # A previous run's results and pages must never pass for this run's output.
-    results_file.unlink(missing_ok=True)
-    for page in (executed.with_suffix(".html"), report_view_path(executed)):
-        page.unlink(missing_ok=True)
+    remove_previous_output(election, notebook)
+    reason = unavailable_reason(election)
+    if reason:
+        if strict:
+            results.mark_failed(election, notebook, f"data unavailable and STRICT=1: {reason}")
+            raise RuntimeError(f"{election}: data unavailable and STRICT=1: {reason}")
+        print(f"SKIP {election}/{notebook}: {reason}", file=sys.stderr)
+        results.write_results(election, notebook, {"status": "skipped", "reason": reason, **stamp})
+        return None
+
     print(f"RUN  {election}/{notebook} {json.dumps(parameters, sort_keys=True, default=str)}", file=sys.stderr)
-    try:
-        papermill.execute_notebook(
-            str(source),
-            str(executed),
-            parameters=parameters,
-            kernel_name=KERNEL_NAME,
-            cwd=str(paths.ROOT),
-            progress_bar=False,
-        )
-    except PapermillExecutionError as exc:
-        export_html(executed)
-        raise NotebookFailed(
-            f"{election}/{notebook} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}\n"
-            f"  partially executed notebook: {executed} (and its .html pages)"
-        ) from None
-    export_html(executed)
-    if not results_file.exists():
-        raise NotebookFailed(f"{election}/{notebook} ran but wrote no results file {results_file}")
+    with _sigterm_raises():
+        try:
+            try:
+                papermill.execute_notebook(
+                    str(source),
+                    str(executed),
+                    parameters=parameters,
+                    kernel_name=KERNEL_NAME,
+                    cwd=str(paths.ROOT),
+                    progress_bar=False,
+                )
+            except PapermillExecutionError as exc:
+                message = f"{election}/{notebook} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+                results.mark_failed(election, notebook, message)
+                export_html(executed)
+                _mark_pages_failed(executed, message)
+                raise NotebookFailed(
+                    f"{message}\n  partially executed notebook: {executed} (and its .html pages)"
+                ) from None
+            export_html(executed)
+            if not results_file.exists():
+                message = f"{election}/{notebook} ran but wrote no results file {results_file}"
+                results.mark_failed(election, notebook, message)
+                _mark_pages_failed(executed, message)
+                raise NotebookFailed(message)
+            results.add_results(election, notebook, stamp)
+        except BaseException as exc:  # KeyboardInterrupt, SIGTERM, a rendering error: no results from this run
+            if results.failure_reason(election, notebook) is None:
+                what = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+                results.mark_failed(election, notebook, f"{election}/{notebook} {what}: {type(exc).__name__}: {exc}")
+            raise
     return executed
 
 
