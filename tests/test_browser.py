@@ -89,3 +89,13 @@ def test_the_check_catches_broken_pages(tmp_path):
     assert any(u.endswith("missing.html") for u in check.broken_links)
     assert any(u.endswith("#nowhere") for u in check.broken_links)
     assert any(u.endswith("nope.png") for u in check.broken_images)
+
+
+def test_lazy_images_below_the_fold_are_loaded_before_judging(tmp_path):
+    fig, ax = plt.subplots(figsize=(2, 2))
+    fig.savefig(tmp_path / "ok.png")
+    plt.close(fig)
+    page = tmp_path / "tall.html"
+    page.write_text('<html><body><div style="height:6000px">tall</div><img loading="lazy" src="ok.png"></body></html>')
+    (check,) = browser.check_pages([page])
+    assert check.ok, check.problems()

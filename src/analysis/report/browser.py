@@ -30,6 +30,17 @@ BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 DRIVERS = ("chromedriver",)
 WINDOW = (1300, 1800)
 
+# Lazy images load only near the viewport: load them all, then wait until each has finished.
+_LOAD_IMAGES = """
+const done = arguments[arguments.length - 1];
+Array.from(document.images).forEach(i => { i.loading = 'eager'; });
+const deadline = Date.now() + 15000;
+(function wait() {
+  if (Array.from(document.images).every(i => i.complete) || Date.now() > deadline) { done(true); }
+  else { setTimeout(wait, 50); }
+})();
+"""
+
 # Every link and image of the page, resolved by the browser, with whether an image loaded.
 _COLLECT = """
 return {
@@ -85,7 +96,9 @@ def _driver(browser: str, driver: str):
     ):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service(driver), options=options)
+    chrome = webdriver.Chrome(service=Service(driver), options=options)
+    chrome.set_script_timeout(30)
+    return chrome
 
 
 def _broken_links(page: Path, links: list[str], ids: set[str]) -> list[str]:
@@ -115,6 +128,7 @@ def check_pages(pages: list[Path], screenshots: dict[Path, Path] | None = None) 
         for given in pages:
             page = given.resolve()
             driver.get(page.as_uri())
+            driver.execute_async_script(_LOAD_IMAGES)
             info = driver.execute_script(_COLLECT)
             errors = tuple(e["message"] for e in driver.get_log("browser") if e.get("level") == "SEVERE")
             shot = screenshots.get(page)
