@@ -343,3 +343,127 @@ def test_impossible_counts_in_the_real_elections(processed_election):
     assert flagged[["region", "district", "station", "impossible_counts"]].values.tolist() == [
         ["zachodniopomorskie", "320905", "5", "votes > registered"]
     ]
+
+
+# ----------------------------------------------------------------------------- ru_cec options of the 2004-2024 panel (issue 10)
+
+PANEL_HEADERS = ["region", "oik", "tik", "uik", RU_LINES[0], RU_LINES[8], RU_LINES[9], "1. ЕДИНАЯ РОССИЯ", "2. КПРФ"]
+PANEL_ROWS = [
+    ["Курская область", "ОИК №109", "Курская", "УИК №1", 100, 0, 50, 30, 20],
+    ["Курская область", "ОИК №109", "Дистанционное электронное голосование", "", 900, 1, 500, 400, 100],
+    ["Курская область", "ОИК №110", "Дистанционное электронное голосование", "", 800, 0, 400, 300, 100],
+    ["Курская область", "ОИК №110", "Курская", "УИК №8003", 50, 0, 40, 20, 20],
+]
+PANEL_ENTRY = {
+    "keys": {"region": "^region$", "district": "^tik$", "station": ["^uik$", "^oik$"]},
+    "text_extras": {"oik": "^oik$"},
+    "station_type_rules": [
+        {"station_type": "electronic", "where": {"district": "^дистанционное электронное"}},
+        {"station_type": "abroad", "where": {"station": "^(уик №)?8\\d{3}$", "oik": "110"}},
+    ],
+    "candidate_names": {"единая россия": "United Russia", "кпрф": "CPRF"},
+}
+
+
+def test_ru_cec_key_fallback_text_extras_and_station_type_rules(tmp_path):
+    # A key named by a list takes the first non-empty column (2021's electronic-voting rows have
+    # no uik); rules type stations by pattern on keys or text extras, the first match winning.
+    path = tmp_path / "ru.csv"
+    path.write_bytes(_ru_csv(PANEL_ROWS, PANEL_HEADERS))
+    st = ru_cec.adapt(path, _ru_entry(**PANEL_ENTRY), "ruX").stations
+    assert st[["district", "station", "station_type", "oik"]].values.tolist() == [
+        ["Дистанционное электронное голосование", "ОИК №109", "electronic", "ОИК №109"],
+        ["Дистанционное электронное голосование", "ОИК №110", "electronic", "ОИК №110"],
+        ["Курская", "УИК №1", "ordinary", "ОИК №109"],
+        ["Курская", "УИК №8003", "abroad", "ОИК №110"],
+    ]
+    assert (st["flag"] == "").all()
+    bad_rule = {**PANEL_ENTRY, "station_type_rules": [{"station_type": "abroad", "where": {"sik": "x"}}]}
+    with pytest.raises(AdapterError, match="tests 'sik'"):
+        ru_cec.adapt(path, _ru_entry(**bad_rule), "ruX")
+
+
+def test_ru_cec_valid_from_candidates_and_fixed_key_values(tmp_path):
+    # A referendum file has no valid line (valid = sum of the answers); a file aggregated by
+    # region has no tik / uik (fixed key values name its pseudo-stations).
+    path = tmp_path / "ev.csv"
+    headers = [
+        "region",
+        RU_LINES[0],
+        "Число бюллетеней, содержащихся в ящиках для голосования",
+        RU_LINES[8],
+        "ДА",
+        "НЕТ",
+    ]
+    path.write_bytes(_ru_csv([["Москва", 100, 60, 2, 50, 8], ["Крым", 10, 5, 0, 5, 0]], headers))
+    entry = _ru_entry(
+        keys={"region": "^region$"},
+        key_values={"district": "ДЭГ", "station": "1"},
+        columns={"registered": RU_LINES[0].lower(), "ballots_in_boxes": "в ящиках", "invalid": "^число недейств"},
+        valid_from_candidates=True,
+        candidate_pattern="^(ДА|НЕТ)$",
+        candidate_names={"^да$": "YES", "^нет$": "NO"},
+        default_station_type="electronic",
+    )
+    out = ru_cec.adapt(path, entry, "ruX")
+    st = out.stations
+    assert st[["region", "district", "station", "valid", "station_type"]].values.tolist() == [
+        ["Крым", "ДЭГ", "1", 5, "electronic"],
+        ["Москва", "ДЭГ", "1", 58, "electronic"],
+    ]
+    assert (st["impossible_counts"] == "").all()
+    both = {**entry, "keys": {"region": "^region$", "station": "^region$"}}
+    with pytest.raises(AdapterError, match="'station' must be named in exactly one"):
+        ru_cec.adapt(path, both, "ruX")
+
+
+def test_ru_cec_reads_counts_that_are_empty_only_late_in_the_file(tmp_path):
+    # 2024: the regions without data come last, after pyarrow's first block typed the count
+    # columns as integers (pandas then fails to cast); the counts are read as text instead.
+    path = tmp_path / "ru.csv"
+    rows = [["Москва", "1 Арбат", i] + list(RU_ROWS[0][3:]) for i in range(30_000)]
+    rows.append(["Херсонская область", "Т", 5] + [""] * 14 + ["u"])
+    path.write_bytes(_ru_csv(rows))
+    assert path.stat().st_size > 2**21  # several of pyarrow's 1 MiB blocks
+    st = ru_cec.adapt(path, _ru_entry(), "ruX").stations
+    last = st[st["region"] == "Херсонская область"].iloc[0]
+    assert last["flag"] == 'missing: all numeric columns are ""' and pd.isna(last["registered"])
+    assert st["registered"].sum() == 30_000 * 1000
+
+
+def test_supplements_append_their_stations_to_the_dataset(tmp_path):
+    from analysis.data.adapters.combine import combine_tables
+
+    main, extra = tmp_path / "main.csv", tmp_path / "extra.csv"
+    main.write_bytes(_ru_csv(RU_ROWS))
+    extra.write_bytes(_ru_csv([["Москва", "ДЭГ", 1] + list(RU_ROWS[0][3:])]))
+    parts = [ru_cec.adapt(p, _ru_entry(), "ruX") for p in (main, extra)]
+    out = combine_tables(parts, ["main", "extra"])
+    assert out.stations[["region", "district", "station"]].values.tolist()[:2] == [
+        ["Москва", "1 Арбат", "2"],
+        ["Москва", "1 Арбат", "12"],
+    ]
+    assert len(out.stations) == 4 and out.stations.iloc[2]["district"] == "ДЭГ"
+    assert (
+        out.votes[["district", "station"]].drop_duplicates().values.tolist()
+        == out.stations[["district", "station"]].values.tolist()
+    )
+    assert list(out.accounting.query("stage == 'read'")[["source", "rows"]].itertuples(index=False, name=None)) == [
+        ("main", 3),
+        ("extra", 1),
+    ]
+    with pytest.raises(AdapterError, match="more than one source file"):
+        combine_tables([parts[0], parts[0]], ["a", "b"])
+
+
+def test_supplements_must_name_other_file_entries(tmp_path):
+    from analysis.core.config import ConfigError
+
+    (tmp_path / "config").mkdir()
+    entry = {"adapter": "ru_cec", "file": "x.csv", "sha256": "0" * 64, "keys": {}, "columns": {}}
+    (tmp_path / "config" / "datasets.yml").write_text(
+        f"a: {dict(entry, supplements=['b', 'kz'])}\nb: {entry}\nkz: {{adapter: kz2011_osce, embedded: true}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"supplements \['kz'\]"):
+        datasets.load_catalog(tmp_path)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 KEY = ["election", "region", "district", "station"]
 
-STATION_TYPES = ("ordinary", "abroad", "institution", "military", "ship", "unknown")
+#: ``electronic``: a pseudo-station holding remote electronic votes (Russia's ДЭГ), not a
+#: place where people vote; like ``abroad`` it stays out of analyses of ``ordinary`` stations.
+STATION_TYPES = ("ordinary", "abroad", "institution", "military", "ship", "unknown", "electronic")
 
 COUNT_COLUMNS = [
     "registered",

@@ -75,6 +75,9 @@ KEY_NAMES = frozenset({"region", "district", "station"})
 STATION_TYPE = Choice(*STATION_TYPES)
 #: ``station_type:`` as a source column mapped to canonical types.
 STATION_TYPE_COLUMN = {"column": str, "map": MappingOf(STATION_TYPE), "default": STATION_TYPE}
+#: ``station_type_rules:`` ordered rules; the first whose every ``where`` pattern matches its
+#: column (a key or text-extra name) gives the station type (see the ru_cec adapter).
+STATION_TYPE_RULES = ListOf({"station_type": STATION_TYPE, "where": MappingOf(str)})
 READ = {"sep": str, "encoding": str}
 #: Per-source rule for station keys (see :mod:`analysis.data.adapters.keys`).
 KEY_NORMALISE = {"strip_leading_zeros": bool, "casefold": bool}
@@ -92,6 +95,10 @@ COMMON_KEYS: dict[str, object] = {
     "embedded": bool,
     "leader": str,
     "notes": str,
+    # Other catalog entries whose stations are appended to this dataset's (each with its own
+    # file and sha256, read by its own adapter settings): e.g. electronic-voting results
+    # published in a separate file.
+    "supplements": ListOf(str),
 }
 
 

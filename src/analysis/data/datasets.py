@@ -14,6 +14,10 @@
 * :func:`prepare` writes ``data/processed/<election>/stations.parquet``, ``votes.parquet`` and
   ``row_accounting.csv`` (byte-identical on rerun), or ``UNAVAILABLE.txt`` with the one-line
   reason when the dataset cannot be had (``strict=True`` raises instead).
+* An entry's ``supplements:`` are other entries whose stations :func:`prepare` appends (each
+  file fetched and verified on its own), for elections published in several files.
+* A catalog id without ``config/elections/<id>.yml`` stands for itself: any catalogued dataset
+  can be prepared before an election config puts it into the run.
 * :func:`load_stations` reads the tables back; :func:`leader_votes` aligns a candidate's votes
   with the stations rows.
 
@@ -40,6 +44,7 @@ import pyarrow.parquet as pq
 
 from analysis.core import config, paths, registry
 from analysis.data import catalog as catalog_schema
+from analysis.data.adapters.combine import combine_tables
 from analysis.data.adapters.reading import AdapterError
 from analysis.data.schema import TableValidationError, validate_stations, validate_votes
 
@@ -114,6 +119,16 @@ def load_catalog(root: Path | None = None) -> dict[str, dict]:
         if adapter not in EMBEDDED_ADAPTERS and not (entry.get("path") or (entry.get("file") and entry.get("sha256"))):
             raise config.ConfigError(f"{path}: entry {dataset_id!r}: needs `path:` or `file:` + `sha256:`")
         out[dataset_id] = {**entry, "id": dataset_id}
+    for dataset_id, entry in out.items():
+        bad = [
+            s
+            for s in entry.get("supplements") or []
+            if s not in out or out[s]["adapter"] in EMBEDDED_ADAPTERS or s == dataset_id
+        ]
+        if bad:
+            raise config.ConfigError(
+                f"{path}: entry {dataset_id!r}: supplements {bad} are not other file-based entries of the catalog"
+            )
     return out
 
 
@@ -125,8 +140,12 @@ def dataset_entry(dataset_id: str, root: Path | None = None) -> dict:
 
 
 def election_dataset(election: str, root: Path | None = None) -> dict:
-    """The catalog entry of the dataset an election config names."""
-    cfg = config.load_election(election, _roots(root).config)
+    """The catalog entry of the dataset an election config names (or of the catalog id
+    ``election`` itself, where no election config of that name exists)."""
+    r = _roots(root)
+    if not (r.config / "elections" / f"{election}.yml").exists() and election in (catalog := load_catalog(root)):
+        return catalog[election]
+    cfg = config.load_election(election, r.config)
     dataset_id = cfg.get("dataset")
     if not dataset_id:
         raise config.ConfigError(f"election {election!r} names no `dataset:`")
@@ -266,6 +285,9 @@ def prepare(election: str, strict: bool = False, root: Path | None = None, mirro
             marker.unlink(missing_ok=True)
             return result
         path = fetch(entry["id"], root=root, mirror=mirror)
+        parts = [(entry, path)] + [
+            (dataset_entry(s, root), fetch(s, root=root, mirror=mirror)) for s in entry.get("supplements") or []
+        ]
     except DatasetUnavailable as exc:
         out_dir.mkdir(parents=True, exist_ok=True)
         # Tables from an earlier run would contradict the marker (and could be stale).
@@ -275,13 +297,18 @@ def prepare(election: str, strict: bool = False, root: Path | None = None, mirro
         if strict:
             raise
         return None
-    tables = canonicalize(election, path, entry)
+    tables = combine_tables(
+        [canonicalize(election, p, e) for e, p in parts],
+        [f"{e['id']}:{e.get('member') or Path(p).name}" for e, p in parts],
+    )
+    if len(parts) > 1:
+        source = f"{entry['id']} with supplements {', '.join(e['id'] for e, _ in parts[1:])}"
+        validate_stations(tables.stations, source)
+        validate_votes(tables.votes, source)
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_parquet(tables.stations, out_dir / "stations.parquet")
     _write_parquet(tables.votes, out_dir / "votes.parquet")
-    accounting = tables.accounting.copy()
-    accounting.insert(0, "source", f"{entry['id']}:{entry.get('member') or Path(path).name}")
-    accounting.to_csv(out_dir / "row_accounting.csv", index=False, lineterminator="\n")
+    tables.accounting.to_csv(out_dir / "row_accounting.csv", index=False, lineterminator="\n")
     marker.unlink(missing_ok=True)
     return out_dir
 
