@@ -110,7 +110,9 @@ class _Mismatch(Exception):
 
 def _type_names(spec) -> str:
     types = spec if isinstance(spec, tuple) else (spec,)
-    return " or ".join("a mapping" if t is dict else "a list" if t is list else "text" if t is str else t.__name__ for t in types)
+    return " or ".join(
+        "a mapping" if t is dict else "a list" if t is list else "text" if t is str else t.__name__ for t in types
+    )
 
 
 def _unknown(key: str, allowed, where: str) -> _Mismatch:
@@ -141,7 +143,9 @@ def check(value, spec, where: str = "") -> None:
                 raise _unknown(key, spec.keys, where)
             near = difflib.get_close_matches(key, spec.not_like, n=1, cutoff=0.85)
             if near and key not in spec.not_like:
-                raise _Mismatch(f"{where}{key}", f"looks like a misspelling of the canonical {near[0]!r}; name it exactly")
+                raise _Mismatch(
+                    f"{where}{key}", f"looks like a misspelling of the canonical {near[0]!r}; name it exactly"
+                )
             if key in spec.not_like:
                 raise _Mismatch(f"{where}{key}", "is a canonical column: map it under `columns:`")
             check(item, spec.values, f"{where}{key}.")
@@ -177,4 +181,6 @@ def check_entry(dataset_id: str, entry: dict, path: Path | str, adapter_keys: di
     try:
         check(entry, {**COMMON_KEYS, **adapter_keys})
     except _Mismatch as exc:
-        raise ConfigError(f"{path}: entry {dataset_id!r} (adapter {entry.get('adapter')}): key {exc.where!r}: {exc.message}") from None
+        raise ConfigError(
+            f"{path}: entry {dataset_id!r} (adapter {entry.get('adapter')}): key {exc.where!r}: {exc.message}"
+        ) from None

@@ -135,7 +135,9 @@ def load_catalog(root: Path | None = None) -> dict[str, dict]:
 def dataset_entry(dataset_id: str, root: Path | None = None) -> dict:
     catalog = load_catalog(root)
     if dataset_id not in catalog:
-        raise config.ConfigError(f"dataset {dataset_id!r} is not in config/datasets.yml (known: {', '.join(sorted(catalog))})")
+        raise config.ConfigError(
+            f"dataset {dataset_id!r} is not in config/datasets.yml (known: {', '.join(sorted(catalog))})"
+        )
     return catalog[dataset_id]
 
 
@@ -206,7 +208,9 @@ def fetch(dataset_id: str, root: Path | None = None, mirror: str | Path | None =
     """Path to the verified file of a dataset (mirror read in place; otherwise pooch cache / download)."""
     entry = dataset_entry(dataset_id, root)
     if entry["adapter"] in EMBEDDED_ADAPTERS:
-        raise ValueError(f"dataset {dataset_id!r} is embedded in the repository (adapter {entry['adapter']}): nothing to fetch")
+        raise ValueError(
+            f"dataset {dataset_id!r} is embedded in the repository (adapter {entry['adapter']}): nothing to fetch"
+        )
     found = local_file(entry, root, mirror)
     if found is not None:
         return _verify(found, entry)
@@ -269,7 +273,9 @@ def canonicalize(election: str, path: Path, entry: dict):
     return tables
 
 
-def prepare(election: str, strict: bool = False, root: Path | None = None, mirror: str | Path | None = None) -> Path | None:
+def prepare(
+    election: str, strict: bool = False, root: Path | None = None, mirror: str | Path | None = None
+) -> Path | None:
     """Build ``data/processed/<election>/``; return that folder, or None when the data cannot be had.
 
     Unavailable data: writes ``UNAVAILABLE.txt`` (one line: how to get the file) and returns
@@ -322,7 +328,9 @@ def unavailable_reason(election: str, root: Path | None = None) -> str | None:
 # loading
 
 
-def load_stations(election: str, root: Path | None = None, mirror: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def load_stations(
+    election: str, root: Path | None = None, mirror: str | Path | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(stations, votes)`` of a station-level election, preparing them first if needed.
 
     Raises :class:`DatasetUnavailable` when the dataset cannot be had.
@@ -332,7 +340,9 @@ def load_stations(election: str, root: Path | None = None, mirror: str | Path | 
     if not (s_path.exists() and v_path.exists()):
         entry = election_dataset(election, root)
         if entry["adapter"] in EMBEDDED_ADAPTERS:
-            raise ValueError(f"election {election!r} has no polling-station tables (dataset {entry['id']} is region-level)")
+            raise ValueError(
+                f"election {election!r} has no polling-station tables (dataset {entry['id']} is region-level)"
+            )
         prepare(election, strict=True, root=root, mirror=mirror)
     stations = pq.read_table(s_path).to_pandas()
     votes = pq.read_table(v_path).to_pandas()

@@ -11,6 +11,7 @@ exactly with recomputed ones after rounding.
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal
 
@@ -29,9 +30,7 @@ class ParseError(ValueError):
 
     def __init__(self, message: str, *, file=None, row=None, column=None, raw=None):
         self.file, self.row, self.column, self.raw = file, row, column, raw
-        where = ", ".join(
-            f"{k} {v}" for k, v in (("file", file), ("row", row), ("column", column)) if v is not None
-        )
+        where = ", ".join(f"{k} {v}" for k, v in (("file", file), ("row", row), ("column", column)) if v is not None)
         super().__init__(f"{where}: {message} (raw value {raw!r})" if where else f"{message} (raw value {raw!r})")
 
 
@@ -42,7 +41,7 @@ def is_missing(raw) -> bool:
     """True for an empty cell (None, NaN or whitespace only)."""
     if raw is None:
         return True
-    if isinstance(raw, float) and raw != raw:
+    if isinstance(raw, float) and math.isnan(raw):
         return True
     return isinstance(raw, str) and raw.strip() == ""
 
@@ -72,13 +71,13 @@ def parse_int(raw, *, thousands: str = ",", file=None, row=None, column=None) ->
     if thousands not in _SEPARATORS:
         raise ValueError(f"unsupported thousands separator {thousands!r}")
     if not re.fullmatch(_integer_part_pattern(thousands), text):
-        raise ParseError(
-            f"not an integer with {thousands!r} thousands separators in groups of three", raw=raw, **where
-        )
+        raise ParseError(f"not an integer with {thousands!r} thousands separators in groups of three", raw=raw, **where)
     return int(text.replace(thousands, ""))
 
 
-def parse_decimal(raw, *, decimal: str = ".", thousands: str | None = None, file=None, row=None, column=None) -> Decimal:
+def parse_decimal(
+    raw, *, decimal: str = ".", thousands: str | None = None, file=None, row=None, column=None
+) -> Decimal:
     """Parse a printed non-negative decimal (``"0.07"``, ``"89,98"``, ``"1.234,5"``) exactly.
 
     ``decimal`` is the decimal mark the source uses (``"."`` or ``","``); ``thousands`` the
@@ -98,9 +97,7 @@ def parse_decimal(raw, *, decimal: str = ".", thousands: str | None = None, file
     return Decimal(text.replace(decimal, "."))
 
 
-def parse_percent(
-    raw, *, decimal: str = ".", require_sign: bool = False, file=None, row=None, column=None
-) -> Decimal:
+def parse_percent(raw, *, decimal: str = ".", require_sign: bool = False, file=None, row=None, column=None) -> Decimal:
     """Parse a printed percentage (``"89,98%"``, ``"1.36%"``, ``"0.07"``) into percent units.
 
     A trailing ``%`` is optional unless ``require_sign``; the value is returned in percent
@@ -123,9 +120,26 @@ def parse_percent(
 
 
 _UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
 }
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 

@@ -80,7 +80,12 @@ def _row_label(df: pd.DataFrame, index, key: list[str], line_offset: int | None)
 
 
 def _describe_failures(
-    exc: pa.errors.SchemaErrors, df: pd.DataFrame, table: str, source: str | None, key: list[str], line_offset: int | None
+    exc: pa.errors.SchemaErrors,
+    df: pd.DataFrame,
+    table: str,
+    source: str | None,
+    key: list[str],
+    line_offset: int | None,
 ) -> str:
     cases = exc.failure_cases
     lines = [f"table {table}" + (f" ({source})" if source else "") + f": {len(cases)} schema failure(s)"]
@@ -91,7 +96,9 @@ def _describe_failures(
             row = _row_label(df, index, key, line_offset)
         else:
             row = "whole column" if column is not None else "table-level check"
-        lines.append(f"  {row}, column {column!r}: check {case.get('check')} failed (value {case.get('failure_case')!r})")
+        lines.append(
+            f"  {row}, column {column!r}: check {case.get('check')} failed (value {case.get('failure_case')!r})"
+        )
     if len(cases) > _MAX_REPORTED:
         lines.append(f"  … and {len(cases) - _MAX_REPORTED} more")
     return "\n".join(lines)

@@ -95,11 +95,17 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
     if isinstance(cand_spec, list):
         cand_spec = {c: c for c in cand_spec}
     station_type_spec = entry.get("station_type")
-    named = {**{f"columns.{k}": v for k, v in columns.items()}, **{f"extras.{k}": v for k, v in count_extras.items()},
-             **{f"text_extras.{k}": v for k, v in text_extras.items()}, **{f"candidates.{k}": k for k in cand_spec}}
+    named = {
+        **{f"columns.{k}": v for k, v in columns.items()},
+        **{f"extras.{k}": v for k, v in count_extras.items()},
+        **{f"text_extras.{k}": v for k, v in text_extras.items()},
+        **{f"candidates.{k}": k for k in cand_spec},
+    }
     absent = sorted({src for src in named.values() if src not in df.columns})
     if absent:
-        raise AdapterError(f"{source}: column(s) {absent} named in the catalog are not in the file (has {list(df.columns)})")
+        raise AdapterError(
+            f"{source}: column(s) {absent} named in the catalog are not in the file (has {list(df.columns)})"
+        )
     used = set(named.values()) | ({station_type_spec["column"]} if isinstance(station_type_spec, dict) else set())
     refuse_unlisted_columns(rows, used, entry.get("ignore", []) or [], election)
 
@@ -107,7 +113,11 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
         return parse_counts(df[src], source=source, column=src, missing=missing, rows=rows)
 
     keys = pd.DataFrame({k: df[columns[k]].astype("str").str.strip() for k in ("region", "district", "station")})
-    counts = {canon: counts_of(src) for canon, src in columns.items() if canon in COUNT_COLUMNS or canon in DERIVED_COUNT_COLUMNS}
+    counts = {
+        canon: counts_of(src)
+        for canon, src in columns.items()
+        if canon in COUNT_COLUMNS or canon in DERIVED_COUNT_COLUMNS
+    }
     extras = {name: counts_of(src) for name, src in count_extras.items()}
     extras.update({name: df[src].astype("str").reset_index(drop=True) for name, src in text_extras.items()})
     candidates = {name: counts_of(src) for src, name in cand_spec.items()}

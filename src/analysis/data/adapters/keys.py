@@ -73,11 +73,17 @@ def station_keys(
         return rows.where(pos) if rows is not None else f"data row {pos + 1}"
 
     keys = normalise_keys(raw_keys, rule)
-    empty = np.column_stack([(keys[name] == "").to_numpy() for name in KEY_COLUMNS]) if len(keys) else np.zeros((0, 3), bool)
+    empty = (
+        np.column_stack([(keys[name] == "").to_numpy() for name in KEY_COLUMNS])
+        if len(keys)
+        else np.zeros((0, 3), bool)
+    )
     unidentified = empty.all(axis=1)
     if unidentified.any():
         pos = int(np.flatnonzero(unidentified)[0])
-        raise AdapterError(f"{source}: {where(pos)}: region, district and station are all empty, so the row names no station")
+        raise AdapterError(
+            f"{source}: {where(pos)}: region, district and station are all empty, so the row names no station"
+        )
     flags = np.full(len(keys), "", dtype=object)
     for pos in np.flatnonzero(empty.any(axis=1)):  # rare
         flags[pos] = "empty key: " + ", ".join(name for name, e in zip(KEY_COLUMNS, empty[pos]) if e)
@@ -90,7 +96,9 @@ def station_keys(
             f"{source}: station {_describe(keys, a)}{after} appears twice, on {where(a)} and {where(b)} "
             f"({int(twice.sum())} rows share a key with another)"
         )
-    loose = pd.DataFrame({name: _per_value(keys[name], lambda v: _strip_leading_zeros(v).str.casefold()) for name in KEY_COLUMNS})
+    loose = pd.DataFrame(
+        {name: _per_value(keys[name], lambda v: _strip_leading_zeros(v).str.casefold()) for name in KEY_COLUMNS}
+    )
     near = loose.duplicated(keep=False)
     if near.any():
         a, b = _first_pair(loose, near)

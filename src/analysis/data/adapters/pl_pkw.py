@@ -90,7 +90,9 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
     named += list(text_extras.values()) + list(entry.get("candidates", {}) or {})
     absent = sorted({h for h in named if h not in df.columns})
     if absent:
-        raise AdapterError(f"{source}: column(s) {absent} named in the catalog entry for {election} are not in the file")
+        raise AdapterError(
+            f"{source}: column(s) {absent} named in the catalog entry for {election} are not in the file"
+        )
 
     station_type_spec = entry.get("station_type")
     station_type_column = [station_type_spec["column"]] if isinstance(station_type_spec, dict) else []
@@ -115,7 +117,9 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
     }
     unknown = sorted(set(columns) - set(counts) - {"region", "district", "station"})
     if unknown:
-        raise AdapterError(f"catalog entry for {election}: {unknown} are not canonical count columns; list them under extras")
+        raise AdapterError(
+            f"catalog entry for {election}: {unknown} are not canonical count columns; list them under extras"
+        )
     extras = {name: counts_of(spec) for name, spec in count_extras.items()}
     extras.update({name: df[h].astype("str").reset_index(drop=True) for name, h in text_extras.items()})
     candidates = {

@@ -21,7 +21,6 @@ class AdapterError(ValueError):
     """The source file does not match its catalog entry; the message names file, row and column."""
 
 
-
 def read_source_bytes(path: Path, member: str | None) -> bytes:
     """The raw bytes of the data file, or of ``member`` inside a zip archive (one-line errors naming the file)."""
     path = Path(path)
@@ -29,7 +28,9 @@ def read_source_bytes(path: Path, member: str | None) -> bytes:
         if member is None:
             data = path.read_bytes()
             if data.startswith(b"PK\x03\x04"):
-                raise AdapterError(f"{path}: is a zip archive; name the CSV file inside it with `member:` in the catalog entry")
+                raise AdapterError(
+                    f"{path}: is a zip archive; name the CSV file inside it with `member:` in the catalog entry"
+                )
             return data
         with zipfile.ZipFile(path) as zf:
             return zf.read(member)
@@ -120,7 +121,9 @@ def _decode(data: bytes, encoding: str, source: str) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise AdapterError(f"{source}: file line {line}: not {encoding} text ({exc.reason} at byte {exc.start})") from None
+        raise AdapterError(
+            f"{source}: file line {line}: not {encoding} text ({exc.reason} at byte {exc.start})"
+        ) from None
     except LookupError:
         raise AdapterError(f"{source}: unknown encoding {encoding!r} in the catalog entry's read.encoding") from None
 
@@ -199,7 +202,9 @@ def read_csv_text(data: bytes, read: dict, source: str) -> SourceRows:
     return SourceRows.from_scan(frame, scan, source)
 
 
-def parse_counts(raw: pd.Series, *, source: str, column: str, missing=("",), rows: SourceRows | None = None) -> pd.Series:
+def parse_counts(
+    raw: pd.Series, *, source: str, column: str, missing=("",), rows: SourceRows | None = None
+) -> pd.Series:
     """Source column -> nullable ``Int64``; tokens in ``missing`` become ``<NA>``.
 
     Anything that is not a non-negative integer raises :class:`AdapterError` naming the
@@ -213,7 +218,9 @@ def parse_counts(raw: pd.Series, *, source: str, column: str, missing=("",), row
     if pd.api.types.is_integer_dtype(raw.dtype) and not isinstance(raw.dtype, pd.CategoricalDtype):
         if pd.api.types.is_unsigned_integer_dtype(raw.dtype) and (raw > INT64_MAX).any():
             pos = int(np.flatnonzero((raw > INT64_MAX).to_numpy())[0])
-            raise AdapterError(f"{source}: {where(pos)}, column {column!r}: {raw.iloc[pos]} is past the 64-bit integer range")
+            raise AdapterError(
+                f"{source}: {where(pos)}, column {column!r}: {raw.iloc[pos]} is past the 64-bit integer range"
+            )
         out = raw.astype("Int64")
     elif pd.api.types.is_float_dtype(raw.dtype):
         # pyarrow reads an integer column with empty cells, or with a number past the 64-bit
@@ -243,7 +250,11 @@ def parse_counts(raw: pd.Series, *, source: str, column: str, missing=("",), row
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
             value = raw.iloc[pos]
-            hint = " (non-ASCII digits)" if isinstance(value, str) and any(c.isdigit() and not c.isascii() for c in value) else ""
+            hint = (
+                " (non-ASCII digits)"
+                if isinstance(value, str) and any(c.isdigit() and not c.isascii() for c in value)
+                else ""
+            )
             raise AdapterError(
                 f"{source}: {where(pos)}, column {column!r}: "
                 f"{value!r} is not a non-negative integer{hint} ({int(bad.sum())} such value(s) in the column)"
@@ -251,7 +262,9 @@ def parse_counts(raw: pd.Series, *, source: str, column: str, missing=("",), row
         long = ok & (text.str.lstrip("0").str.len() >= len(str(INT64_MAX)))
         for pos in np.flatnonzero(long.to_numpy()):  # rare: only 19+ digit values
             if int(text.iloc[pos]) > INT64_MAX:
-                raise AdapterError(f"{source}: {where(pos)}, column {column!r}: {text.iloc[pos]} is past the 64-bit integer range")
+                raise AdapterError(
+                    f"{source}: {where(pos)}, column {column!r}: {text.iloc[pos]} is past the 64-bit integer range"
+                )
         out = pd.to_numeric(text.where(~is_missing), errors="raise").astype("Int64")
     if (out < 0).any():
         pos = int(np.flatnonzero((out < 0).fillna(False).to_numpy())[0])
@@ -266,7 +279,9 @@ def refuse_unlisted_columns(rows: SourceRows, used: set[str], ignore: list[str],
     every line, header included) holds nothing and passes.
     """
     frame = rows.frame
-    blank = [c for c in frame.columns if str(c).strip() == "" and (frame[c].fillna("").astype("str").str.strip() == "").all()]
+    blank = [
+        c for c in frame.columns if str(c).strip() == "" and (frame[c].fillna("").astype("str").str.strip() == "").all()
+    ]
     unused = [c for c in frame.columns if c not in used and c not in set(ignore) and c not in blank]
     if unused:
         raise AdapterError(
@@ -274,4 +289,3 @@ def refuse_unlisted_columns(rows: SourceRows, used: set[str], ignore: list[str],
             "(as a count, extra, candidate or station-type column) or list it under `ignore:`, so that no data is "
             "silently dropped"
         )
-

@@ -249,7 +249,9 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
     }
     ignore = [re.compile(p, re.IGNORECASE) for p in entry.get("ignore", []) or []]
     cand_headers = [h for h in headers if h not in used and cand_rx.search(h)]
-    leftover = [h for h in headers if h not in used and h not in cand_headers and not any(rx.search(h) for rx in ignore)]
+    leftover = [
+        h for h in headers if h not in used and h not in cand_headers and not any(rx.search(h) for rx in ignore)
+    ]
     if leftover:
         raise AdapterError(
             f"{source}: column(s) {leftover} match no protocol-line, candidate or ignore pattern in the "
@@ -269,10 +271,14 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
         }
     )
     counts = {
-        name: parse_counts(df[col], source=source, column=col, rows=rows) for name, col in line_cols.items() if col is not None
+        name: parse_counts(df[col], source=source, column=col, rows=rows)
+        for name, col in line_cols.items()
+        if col is not None
     }
     extras = {
-        name: parse_counts(df[col], source=source, column=col, rows=rows) for name, col in extra_cols.items() if col is not None
+        name: parse_counts(df[col], source=source, column=col, rows=rows)
+        for name, col in extra_cols.items()
+        if col is not None
     }
     texts = {name: df[col].astype("str").reset_index(drop=True) for name, col in text_cols.items()}
     names = entry.get("candidate_names", {}) or {}

@@ -134,12 +134,18 @@ def canonical_tables(
     if unknown_types:
         raise AdapterError(f"{source}: station types {unknown_types} are not among {STATION_TYPES}")
     for name in COUNT_COLUMNS:
-        stations[name] = counts[name].reset_index(drop=True) if name in counts else pd.Series(pd.NA, index=range(n), dtype="Int64")
+        stations[name] = (
+            counts[name].reset_index(drop=True) if name in counts else pd.Series(pd.NA, index=range(n), dtype="Int64")
+        )
     stations["ballots_issued"] = (
-        counts["ballots_issued"].reset_index(drop=True) if "ballots_issued" in counts else _sum_lines(stations, ISSUED_LINES)
+        counts["ballots_issued"].reset_index(drop=True)
+        if "ballots_issued" in counts
+        else _sum_lines(stations, ISSUED_LINES)
     )
     stations["ballots_in_boxes"] = (
-        counts["ballots_in_boxes"].reset_index(drop=True) if "ballots_in_boxes" in counts else _sum_lines(stations, BOX_LINES)
+        counts["ballots_in_boxes"].reset_index(drop=True)
+        if "ballots_in_boxes" in counts
+        else _sum_lines(stations, BOX_LINES)
     )
 
     # Flags come from the numbers the source provides (a line it lacks is not "missing").
@@ -226,4 +232,3 @@ def station_type_series(df: pd.DataFrame, spec, source: str) -> pd.Series:
         values = sorted(set(raw[mapped.isna()]))
         raise AdapterError(f"{source}: column {column!r}: station type(s) {values} not mapped and no default")
     return mapped.astype("str")
-

@@ -32,7 +32,10 @@ def check_region_count(parsed: ParsedKZ) -> CheckResult:
     n = len(parsed.regions)
     missing = sorted(set(REGIONS) - set(parsed.regions["region"]))
     return CheckResult(
-        "region_count", n == N_REGIONS_SECTION_V, N_REGIONS_SECTION_V, n,
+        "region_count",
+        n == N_REGIONS_SECTION_V,
+        N_REGIONS_SECTION_V,
+        n,
         "16 regional units (section V, seed line 160)" + (f"; missing: {', '.join(missing)}" if missing else ""),
     )
 
@@ -43,9 +46,16 @@ def check_candidate_totals(parsed: ParsedKZ) -> CheckResult:
     totals = {c: parsed.total[c] for c in CANDIDATES}
     bad = [f"{c}: regions sum to {sums[c]:,}, TOTAL row {totals[c]:,}" for c in CANDIDATES if sums[c] != totals[c]]
     repaired = sorted({r.column.removesuffix("_votes") for r in parsed.repairs if r.file == RAW_FILES["regional"]})
-    note = f" (column(s) {', '.join(repaired)} had a value repaired from this total, so agree by construction)" if repaired else ""
+    note = (
+        f" (column(s) {', '.join(repaired)} had a value repaired from this total, so agree by construction)"
+        if repaired
+        else ""
+    )
     return CheckResult(
-        "candidate_columns_sum_to_total", not bad, totals, sums,
+        "candidate_columns_sum_to_total",
+        not bad,
+        totals,
+        sums,
         ("; ".join(bad) if bad else "all four candidate columns sum to the TOTAL row") + note,
     )
 
@@ -55,7 +65,10 @@ def check_regional_sum_equals_valid(parsed: ParsedKZ) -> CheckResult:
     observed = int(parsed.regions[list(CANDIDATES)].to_numpy().sum())
     expected = parsed.national["valid"]
     return CheckResult(
-        "regional_sum_equals_valid_votes", observed == expected, expected, observed,
+        "regional_sum_equals_valid_votes",
+        observed == expected,
+        expected,
+        observed,
         f"sum over 16 regions x 4 candidates = {observed:,}; annex valid votes {expected:,}; difference {observed - expected:,}",
     )
 
@@ -65,7 +78,10 @@ def check_total_row_equals_valid(parsed: ParsedKZ) -> CheckResult:
     observed = sum(parsed.total[c] for c in CANDIDATES)
     expected = parsed.national["valid"]
     return CheckResult(
-        "total_row_equals_valid_votes", observed == expected, expected, observed,
+        "total_row_equals_valid_votes",
+        observed == expected,
+        expected,
+        observed,
         f"TOTAL row sums to {observed:,}; annex valid votes {expected:,}",
     )
 
@@ -79,10 +95,17 @@ def percentage_table(parsed: ParsedKZ) -> pd.DataFrame:
         for cand in CANDIDATES:
             exact = percent(int(rec[cand]), valid)
             printed = rec[f"{cand}_pct"]
-            rows.append({
-                "region": region, "candidate": cand, "votes": int(rec[cand]), "printed_pct": printed,
-                "recomputed_pct": exact, "rounded": round_half_up(exact), "truncated": truncate(exact),
-            })
+            rows.append(
+                {
+                    "region": region,
+                    "candidate": cand,
+                    "votes": int(rec[cand]),
+                    "printed_pct": printed,
+                    "recomputed_pct": exact,
+                    "rounded": round_half_up(exact),
+                    "truncated": truncate(exact),
+                }
+            )
     out = pd.DataFrame(rows)
     out["matches_rounded"] = out["printed_pct"] == out["rounded"]
     out["matches_truncated"] = out["printed_pct"] == out["truncated"]
@@ -105,7 +128,8 @@ def check_printed_percentages(parsed: ParsedKZ) -> CheckResult:
     )
     if len(bad):
         detail += "; mismatches: " + "; ".join(
-            f"{r.region}/{r.candidate} printed {r.printed_pct} recomputed {r.recomputed_pct:.4f}" for r in bad.itertuples()
+            f"{r.region}/{r.candidate} printed {r.printed_pct} recomputed {r.recomputed_pct:.4f}"
+            for r in bad.itertuples()
         )
     return CheckResult("printed_percentages_recomputed", n_round == n, n, n_round, detail)
 
@@ -117,9 +141,13 @@ def check_turnout(parsed: ParsedKZ) -> CheckResult:
     rounded, truncated = round_half_up(exact), truncate(exact)
     rule = "truncated" if printed == truncated else ("rounded" if printed == rounded else "neither")
     return CheckResult(
-        "turnout_recomputed", printed == truncated, float(printed), float(exact),
+        "turnout_recomputed",
+        printed == truncated,
+        float(printed),
+        float(exact),
         f"participated / registered = {exact:.4f} %; rounded {rounded}, truncated {truncated}; printed {printed} "
-        f"matches: {rule}" + (" (the annex truncates, unlike its percentage table, which rounds)" if rule == "truncated" else ""),
+        f"matches: {rule}"
+        + (" (the annex truncates, unlike its percentage table, which rounds)" if rule == "truncated" else ""),
     )
 
 
@@ -128,7 +156,10 @@ def check_register_annex_vs_section_vi(parsed: ParsedKZ) -> CheckResult:
     annex = parsed.national["registered"]
     section_vi = parsed.register["registered_close_of_polls"]
     return CheckResult(
-        "register_annex_vs_section_vi", annex == section_vi, annex, section_vi,
+        "register_annex_vs_section_vi",
+        annex == section_vi,
+        annex,
+        section_vi,
         f"annex {annex:,} vs section VI (close of polls) {section_vi:,}: difference {annex - section_vi:,}",
     )
 
@@ -138,7 +169,10 @@ def check_invalid_implied(parsed: ParsedKZ) -> CheckResult:
     inv = invalid_implied(parsed.national)
     ok = 0 <= inv <= parsed.national["participated"]
     return CheckResult(
-        "invalid_implied_non_negative", ok, "0 <= participated - valid <= participated", inv,
+        "invalid_implied_non_negative",
+        ok,
+        "0 <= participated - valid <= participated",
+        inv,
         f"participated {parsed.national['participated']:,} - valid {parsed.national['valid']:,} = {inv:,} "
         f"({float(percent(inv, parsed.national['participated'])):.3f} % of participants)",
     )
@@ -148,7 +182,10 @@ def check_mobile_within_participated(parsed: ParsedKZ) -> CheckResult:
     """Votes cast by mobile box cannot exceed the number who participated."""
     mobile, part = parsed.national["mobile_votes"], parsed.national["participated"]
     return CheckResult(
-        "mobile_votes_within_participated", 0 <= mobile <= part, f"<= {part}", mobile,
+        "mobile_votes_within_participated",
+        0 <= mobile <= part,
+        f"<= {part}",
+        mobile,
         f"mobile votes {mobile:,} = {float(percent(mobile, part)):.2f} % of participants",
     )
 
@@ -159,9 +196,16 @@ def check_military_pecs(parsed: ParsedKZ) -> CheckResult:
     s = parsed.military_summary
     listed = len(parsed.military_pecs)
     n_mil = parsed.special_stations["special_military"]
-    ok = listed == s["n_protocols_obtained"] and s["n_turnout_100"] <= listed and s["n_max_candidate_share_gt_99"] <= listed <= n_mil
+    ok = (
+        listed == s["n_protocols_obtained"]
+        and s["n_turnout_100"] <= listed
+        and s["n_max_candidate_share_gt_99"] <= listed <= n_mil
+    )
     return CheckResult(
-        "military_pecs_listed", ok, s["n_protocols_obtained"], listed,
+        "military_pecs_listed",
+        ok,
+        s["n_protocols_obtained"],
+        listed,
         f"footnote 100 lists {listed} PECs; section XIV: {s['n_protocols_obtained']} obtained, {s['n_turnout_100']} at 100 % "
         f"turnout, {s['n_max_candidate_share_gt_99']} with > 99 % for one candidate; footnote 31: {n_mil} military-unit stations. "
         "The report does not say which PECs are which, so the per-PEC flags stay empty.",
@@ -174,7 +218,10 @@ def check_protocol_review(parsed: ParsedKZ) -> CheckResult:
     known = df.dropna(subset=["n_failed"])
     bad = known[known["n_failed"] > known["n_reviewed"]]
     return CheckResult(
-        "protocol_review_counts", bad.empty, "n_failed <= n_reviewed", int(len(known) - len(bad)),
+        "protocol_review_counts",
+        bad.empty,
+        "n_failed <= n_reviewed",
+        int(len(known) - len(bad)),
         "; ".join(f"{r.level} {r.formula_id}: {int(r.n_failed)} of {r.n_reviewed}" for r in known.itertuples())
         + (f"; impossible: {list(bad['formula_id'])}" if len(bad) else ""),
     )
@@ -201,7 +248,15 @@ def run_checks(parsed: ParsedKZ) -> list[CheckResult]:
 
 def checks_table(results: list[CheckResult]) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"name": r.name, "passed": r.passed, "expected": str(r.expected), "observed": str(r.observed), "detail": r.detail} for r in results],
+        [
+            {
+                "name": r.name,
+                "passed": r.passed,
+                "expected": str(r.expected),
+                "observed": str(r.observed),
+                "detail": r.detail,
+            }
+            for r in results
+        ],
         columns=["name", "passed", "expected", "observed", "detail"],
     )
-

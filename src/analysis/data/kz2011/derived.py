@@ -54,7 +54,9 @@ def leader_share_by_region(votes: pd.DataFrame, leader: str = LEADER) -> pd.Data
     share = vote_share_by_region(votes)
     out = share[share["candidate"] == leader].rename(columns={"votes": "leader_votes", "share_pct": "leader_share_pct"})
     out = out[["region", "leader_votes", "valid_votes", "leader_share_pct"]]
-    return out.sort_values(["leader_share_pct", "region"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+    return out.sort_values(["leader_share_pct", "region"], ascending=[False, True], kind="mergesort").reset_index(
+        drop=True
+    )
 
 
 def national_votes(votes: pd.DataFrame, valid: int) -> pd.DataFrame:
@@ -62,4 +64,3 @@ def national_votes(votes: pd.DataFrame, valid: int) -> pd.DataFrame:
     out = votes.groupby("candidate", sort=True)["votes"].sum().reset_index()
     out["share_pct"] = 100 * out["votes"] / valid
     return out.sort_values(["votes", "candidate"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
-

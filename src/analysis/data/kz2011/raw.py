@@ -87,7 +87,9 @@ def normalize_region(printed: str, *, file: str, row: str, column: str) -> str:
     """Map a region as printed in prose (``"Zhambyl region"``) to its annex name (``"Zhambyl"``)."""
     name = re.sub(r"\s+regions?$", "", printed.strip())
     if name not in REGIONS:
-        raise RawDataError(f"unknown region (annex regions: {', '.join(REGIONS)})", file=file, row=row, column=column, raw=printed)
+        raise RawDataError(
+            f"unknown region (annex regions: {', '.join(REGIONS)})", file=file, row=row, column=column, raw=printed
+        )
     return name
 
 
@@ -102,7 +104,17 @@ def _keyed_ints(df: pd.DataFrame, file: str, fields: tuple[str, ...], repairs: l
         raw = rec["value"]
         if re.fullmatch(r"[A-Za-z-]+", raw.strip() or "0"):
             value = parse_spelled_int(raw, **where)
-            repairs.append(Repair(file, rec["field"], "value", raw, str(value), "number_word: number printed as a word in prose", f"seed line {rec[line_col]}"))
+            repairs.append(
+                Repair(
+                    file,
+                    rec["field"],
+                    "value",
+                    raw,
+                    str(value),
+                    "number_word: number printed as a word in prose",
+                    f"seed line {rec[line_col]}",
+                )
+            )
         else:
             value = parse_int(raw, **where)
         out[rec["field"]] = value
@@ -112,7 +124,9 @@ def _keyed_ints(df: pd.DataFrame, file: str, fields: tuple[str, ...], repairs: l
 def _parse_national(df: pd.DataFrame, file: str) -> dict:
     fields = list(df["field"])
     if fields != list(NATIONAL_FIELDS):
-        raise RawDataError(f"fields {fields} differ from the expected {list(NATIONAL_FIELDS)}", file=file, column="field")
+        raise RawDataError(
+            f"fields {fields} differ from the expected {list(NATIONAL_FIELDS)}", file=file, column="field"
+        )
     out = {}
     for i, rec in df.iterrows():
         where = _where(file, i, rec["field"], "value")
@@ -158,7 +172,9 @@ def _parse_regional(df: pd.DataFrame, file: str, repairs: list[Repair]) -> tuple
             raise RawDataError(
                 f"{len(failures)} unparseable values in one column: the TOTAL row fixes only their sum, "
                 f"so none can be repaired uniquely (first: {failures[0][2]})",
-                file=file, column=col, raw=[body[col].iloc[p] for p, _, _ in failures],
+                file=file,
+                column=col,
+                raw=[body[col].iloc[p] for p, _, _ in failures],
             )
         if failures:
             pos, region, exc = failures[0]
@@ -171,7 +187,10 @@ def _parse_regional(df: pd.DataFrame, file: str, repairs: list[Repair]) -> tuple
                 raise RawDataError(
                     f"unparseable value; the column TOTAL implies {implied:,}, whose digits differ from "
                     f"the printed ones, so it cannot be repaired",
-                    file=exc.file, row=exc.row, column=col, raw=raw,
+                    file=exc.file,
+                    row=exc.row,
+                    column=col,
+                    raw=raw,
                 )
             values[pos] = implied
             repairs.append(
@@ -200,7 +219,11 @@ def _parse_dec_vs_pec(df: pd.DataFrame, file: str) -> pd.DataFrame:
         pec = parse_int(rec["pec"], **_where(file, i, key, "pec"))
         region = normalize_region(rec["region"], **_where(file, i, key, "region"))
         if rec["item"] not in CANDIDATES + BALLOT_ITEMS:
-            raise RawDataError(f"unknown item (expected one of {CANDIDATES + BALLOT_ITEMS})", **_where(file, i, key, "item"), raw=rec["item"])
+            raise RawDataError(
+                f"unknown item (expected one of {CANDIDATES + BALLOT_ITEMS})",
+                **_where(file, i, key, "item"),
+                raw=rec["item"],
+            )
         figures = {}
         for col in ("dec_figure", "pec_figure"):
             figures[col] = None if is_missing(rec[col]) else parse_int(rec[col], **_where(file, i, key, col))
@@ -208,22 +231,41 @@ def _parse_dec_vs_pec(df: pd.DataFrame, file: str) -> pd.DataFrame:
         if not is_missing(rec["dec_minus_pec_printed"]):
             m = re.fullmatch(r"(\S+) (less|more)", rec["dec_minus_pec_printed"].strip())
             if not m:
-                raise RawDataError("expected '<number> less' or '<number> more'", **_where(file, i, key, "dec_minus_pec_printed"), raw=rec["dec_minus_pec_printed"])
+                raise RawDataError(
+                    "expected '<number> less' or '<number> more'",
+                    **_where(file, i, key, "dec_minus_pec_printed"),
+                    raw=rec["dec_minus_pec_printed"],
+                )
             n = parse_int(m.group(1), **_where(file, i, key, "dec_minus_pec_printed"))
             diff_printed = -n if m.group(2) == "less" else n
         diff = None
         if figures["dec_figure"] is not None and figures["pec_figure"] is not None:
             diff = figures["dec_figure"] - figures["pec_figure"]
             if diff_printed is not None and diff_printed != diff:
-                raise RawDataError(f"printed difference {diff_printed} contradicts the figures ({diff})", **_where(file, i, key, "dec_minus_pec_printed"), raw=rec["dec_minus_pec_printed"])
+                raise RawDataError(
+                    f"printed difference {diff_printed} contradicts the figures ({diff})",
+                    **_where(file, i, key, "dec_minus_pec_printed"),
+                    raw=rec["dec_minus_pec_printed"],
+                )
         elif diff_printed is not None:
             diff = diff_printed
-        rows.append({"pec": pec, "dec": rec["dec"].strip(), "region": region, "item": rec["item"], **figures, "dec_minus_pec": diff})
+        rows.append(
+            {
+                "pec": pec,
+                "dec": rec["dec"].strip(),
+                "region": region,
+                "item": rec["item"],
+                **figures,
+                "dec_minus_pec": diff,
+            }
+        )
     out = pd.DataFrame(rows, columns=["pec", "dec", "region", "item", "dec_figure", "pec_figure", "dec_minus_pec"])
     dup = out.duplicated(["pec", "region", "item"])
     if dup.any():
         i = int(dup.to_numpy().nonzero()[0][0])
-        raise RawDataError("duplicate PEC/item row", **_where(file, i, f"PEC {out['pec'][i]} / {out['item'][i]}", "item"))
+        raise RawDataError(
+            "duplicate PEC/item row", **_where(file, i, f"PEC {out['pec'][i]} / {out['item'][i]}", "item")
+        )
     return out
 
 
@@ -231,15 +273,19 @@ def _parse_military_pecs(df: pd.DataFrame, file: str) -> pd.DataFrame:
     rows = []
     for i, rec in df.iterrows():
         key = f"{rec['region']} PEC {rec['pec']}"
-        rows.append({
-            "region": normalize_region(rec["region"], **_where(file, i, key, "region")),
-            "pec": parse_int(rec["pec"], **_where(file, i, key, "pec")),
-        })
+        rows.append(
+            {
+                "region": normalize_region(rec["region"], **_where(file, i, key, "region")),
+                "pec": parse_int(rec["pec"], **_where(file, i, key, "pec")),
+            }
+        )
     out = pd.DataFrame(rows, columns=["region", "pec"])
     dup = out.duplicated()
     if dup.any():
         i = int(dup.to_numpy().nonzero()[0][0])
-        raise RawDataError("military PEC listed twice", **_where(file, i, f"{out['region'][i]} PEC {out['pec'][i]}", "pec"))
+        raise RawDataError(
+            "military PEC listed twice", **_where(file, i, f"{out['region'][i]} PEC {out['pec'][i]}", "pec")
+        )
     return out
 
 
@@ -249,13 +295,17 @@ def _parse_protocol_review(df: pd.DataFrame, file: str) -> pd.DataFrame:
         key = f"{rec['level']}/{rec['formula_id']}"
         if rec["level"] not in ("PEC", "DEC"):
             raise RawDataError("level must be PEC or DEC", **_where(file, i, key, "level"), raw=rec["level"])
-        rows.append({
-            "level": rec["level"],
-            "formula_id": rec["formula_id"],
-            "formula": rec["formula"],
-            "n_reviewed": parse_int(rec["n_reviewed"], **_where(file, i, key, "n_reviewed")),
-            "n_failed": None if is_missing(rec["n_failed"]) else parse_int(rec["n_failed"], **_where(file, i, key, "n_failed")),
-        })
+        rows.append(
+            {
+                "level": rec["level"],
+                "formula_id": rec["formula_id"],
+                "formula": rec["formula"],
+                "n_reviewed": parse_int(rec["n_reviewed"], **_where(file, i, key, "n_reviewed")),
+                "n_failed": None
+                if is_missing(rec["n_failed"])
+                else parse_int(rec["n_failed"], **_where(file, i, key, "n_failed")),
+            }
+        )
     return pd.DataFrame(rows, columns=["level", "formula_id", "formula", "n_reviewed", "n_failed"])
 
 
@@ -273,16 +323,36 @@ def _parse_observation(df: pd.DataFrame, file: str, repairs: list[Repair]) -> pd
             value = float(parse_decimal(raw, **_where(file, i, key, "value")))
         elif re.fullmatch(r"[A-Za-z-]+", raw.strip()):
             value = float(parse_spelled_int(raw, **_where(file, i, key, "value")))
-            repairs.append(Repair(file, key, "value", raw, str(int(value)), "number_word: number printed as a word in prose", f"seed line {rec['line']}"))
+            repairs.append(
+                Repair(
+                    file,
+                    key,
+                    "value",
+                    raw,
+                    str(int(value)),
+                    "number_word: number printed as a word in prose",
+                    f"seed line {rec['line']}",
+                )
+            )
         else:
             value = float(parse_int(raw, **_where(file, i, key, "value")))
         out_of = None if is_missing(rec["out_of"]) else parse_int(rec["out_of"], **_where(file, i, key, "out_of"))
         if rec["qualifier"] not in ("", "over"):
-            raise RawDataError("qualifier must be empty or 'over'", **_where(file, i, key, "qualifier"), raw=rec["qualifier"])
-        rows.append({
-            "section": rec["section"], "stage": rec["stage"], "measure": rec["measure"], "region": region,
-            "value": value, "unit": rec["unit"], "qualifier": rec["qualifier"], "out_of": out_of,
-        })
+            raise RawDataError(
+                "qualifier must be empty or 'over'", **_where(file, i, key, "qualifier"), raw=rec["qualifier"]
+            )
+        rows.append(
+            {
+                "section": rec["section"],
+                "stage": rec["stage"],
+                "measure": rec["measure"],
+                "region": region,
+                "value": value,
+                "unit": rec["unit"],
+                "qualifier": rec["qualifier"],
+                "out_of": out_of,
+            }
+        )
     return pd.DataFrame(rows, columns=["section", "stage", "measure", "region", "value", "unit", "qualifier", "out_of"])
 
 
@@ -297,12 +367,15 @@ def parse_raw(raw_dir: Path | None = None) -> ParsedKZ:
         regions=regions,
         total=total,
         register=_keyed_ints(frames["register"], RAW_FILES["register"], REGISTER_FIELDS, repairs),
-        special_stations=_keyed_ints(frames["special_stations"], RAW_FILES["special_stations"], SPECIAL_FIELDS, repairs),
+        special_stations=_keyed_ints(
+            frames["special_stations"], RAW_FILES["special_stations"], SPECIAL_FIELDS, repairs
+        ),
         dec_vs_pec=_parse_dec_vs_pec(frames["dec_vs_pec"], RAW_FILES["dec_vs_pec"]),
         military_pecs=_parse_military_pecs(frames["military_pecs"], RAW_FILES["military_pecs"]),
-        military_summary=_keyed_ints(frames["military_summary"], RAW_FILES["military_summary"], MILITARY_FIELDS, repairs),
+        military_summary=_keyed_ints(
+            frames["military_summary"], RAW_FILES["military_summary"], MILITARY_FIELDS, repairs
+        ),
         protocol_review=_parse_protocol_review(frames["protocol_review"], RAW_FILES["protocol_review"]),
         observation=_parse_observation(frames["observation"], RAW_FILES["observation"], repairs),
         repairs=repairs,
     )
-

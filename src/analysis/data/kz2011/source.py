@@ -11,9 +11,22 @@ CANDIDATES = ("Akhmetbekov", "Yeleusizov", "Kasymov", "Nazarbayev")
 LEADER = "Nazarbayev"
 # Section V: 14 regions plus the cities of Astana and Almaty, each with its own TEC.
 REGIONS = (
-    "Akmola", "Aktobe", "Almaty", "Atyrau", "East Kazakhstan", "Zhambyl", "West Kazakhstan",
-    "Karaganda", "Kostanai", "Kyzylorda", "Mangistau", "Pavlodar", "North Kazakhstan",
-    "South Kazakhstan", "Astana city", "Almaty city",
+    "Akmola",
+    "Aktobe",
+    "Almaty",
+    "Atyrau",
+    "East Kazakhstan",
+    "Zhambyl",
+    "West Kazakhstan",
+    "Karaganda",
+    "Kostanai",
+    "Kyzylorda",
+    "Mangistau",
+    "Pavlodar",
+    "North Kazakhstan",
+    "South Kazakhstan",
+    "Astana city",
+    "Almaty city",
 )
 N_REGIONS_SECTION_V = 16
 BALLOT_ITEMS = ("invalid", "cancelled")

@@ -14,7 +14,6 @@ from analysis.data.kz2011.raw import ParsedKZ, parse_raw
 from analysis.data.kz2011.source import BALLOT_ITEMS, CANDIDATES, ELECTION, LEADER, REGIONS
 from analysis.data.schema import count_column, text_column, validate_table
 
-
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "votes_by_region": pa.DataFrameSchema(
         {
@@ -22,19 +21,29 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "candidate": text_column(checks=pa.Check.isin(CANDIDATES)),
             "votes": count_column(nullable=False),
         },
-        unique=["region", "candidate"], strict=True, ordered=True, name="votes_by_region",
+        unique=["region", "candidate"],
+        strict=True,
+        ordered=True,
+        name="votes_by_region",
     ),
     "national_summary": pa.DataFrameSchema(
         {
-            **{c: count_column(nullable=False) for c in ("registered", "participated", "valid", "mobile_votes", "invalid_implied")},
+            **{
+                c: count_column(nullable=False)
+                for c in ("registered", "participated", "valid", "mobile_votes", "invalid_implied")
+            },
             "turnout_printed_pct": pa.Column(float, pa.Check.in_range(0, 100)),
             "turnout_recomputed_pct": pa.Column(float, pa.Check.in_range(0, 100)),
             **{
                 c: count_column(nullable=False)
                 for c in (
-                    "registered_section_vi_2011_01_01", "registered_section_vi_start_of_voting",
-                    "registered_section_vi_close_of_polls", "special_polling_stations", "special_polling_stations_medical",
-                    "special_polling_stations_military", "special_polling_stations_abroad",
+                    "registered_section_vi_2011_01_01",
+                    "registered_section_vi_start_of_voting",
+                    "registered_section_vi_close_of_polls",
+                    "special_polling_stations",
+                    "special_polling_stations_medical",
+                    "special_polling_stations_military",
+                    "special_polling_stations_abroad",
                 )
             },
             "leader": text_column(checks=pa.Check.isin(CANDIDATES)),
@@ -42,55 +51,101 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "leader_share_valid_pct": pa.Column(float, pa.Check.in_range(0, 100)),
             "leader_share_participated_pct": pa.Column(float, pa.Check.in_range(0, 100)),
         },
-        checks=pa.Check(lambda df: len(df) == 1, name="exactly_one_row"), strict=True, ordered=True, name="national_summary",
+        checks=pa.Check(lambda df: len(df) == 1, name="exactly_one_row"),
+        strict=True,
+        ordered=True,
+        name="national_summary",
     ),
     "protocol_comparison": pa.DataFrameSchema(
         {
-            "pec": count_column(nullable=False), "dec": text_column(), "region": text_column(checks=pa.Check.isin(REGIONS)),
+            "pec": count_column(nullable=False),
+            "dec": text_column(),
+            "region": text_column(checks=pa.Check.isin(REGIONS)),
             "item": text_column(checks=pa.Check.isin(CANDIDATES + BALLOT_ITEMS)),
-            "dec_figure": count_column(), "pec_figure": count_column(),
+            "dec_figure": count_column(),
+            "pec_figure": count_column(),
             "dec_minus_pec": pa.Column("Int64", nullable=True),
         },
-        unique=["region", "pec", "item"], strict=True, ordered=True, name="protocol_comparison",
+        unique=["region", "pec", "item"],
+        strict=True,
+        ordered=True,
+        name="protocol_comparison",
     ),
     "military_pecs": pa.DataFrameSchema(
         {
-            "region": text_column(checks=pa.Check.isin(REGIONS)), "pec": count_column(nullable=False),
+            "region": text_column(checks=pa.Check.isin(REGIONS)),
+            "pec": count_column(nullable=False),
             "turnout_100": pa.Column("boolean", nullable=True),
             "max_candidate_share_gt_99": pa.Column("boolean", nullable=True),
         },
-        unique=["region", "pec"], strict=True, ordered=True, name="military_pecs",
+        unique=["region", "pec"],
+        strict=True,
+        ordered=True,
+        name="military_pecs",
     ),
     "military_summary": pa.DataFrameSchema(
         {
             c: count_column(nullable=False)
-            for c in ("n_protocols_obtained", "n_turnout_100", "n_max_candidate_share_gt_99", "n_military_polling_stations")
+            for c in (
+                "n_protocols_obtained",
+                "n_turnout_100",
+                "n_max_candidate_share_gt_99",
+                "n_military_polling_stations",
+            )
         },
-        checks=pa.Check(lambda df: len(df) == 1, name="exactly_one_row"), strict=True, ordered=True, name="military_summary",
+        checks=pa.Check(lambda df: len(df) == 1, name="exactly_one_row"),
+        strict=True,
+        ordered=True,
+        name="military_summary",
     ),
     "protocol_review": pa.DataFrameSchema(
         {
-            "level": text_column(checks=pa.Check.isin(["PEC", "DEC"])), "formula_id": text_column(), "formula": text_column(),
-            "n_reviewed": count_column(nullable=False), "n_failed": count_column(),
+            "level": text_column(checks=pa.Check.isin(["PEC", "DEC"])),
+            "formula_id": text_column(),
+            "formula": text_column(),
+            "n_reviewed": count_column(nullable=False),
+            "n_failed": count_column(),
         },
-        unique=["level", "formula_id"], strict=True, ordered=True, name="protocol_review",
+        unique=["level", "formula_id"],
+        strict=True,
+        ordered=True,
+        name="protocol_review",
     ),
     "election_day_observation": pa.DataFrameSchema(
         {
-            "section": text_column(), "stage": text_column(), "measure": text_column(),
+            "section": text_column(),
+            "stage": text_column(),
+            "measure": text_column(),
             "region": text_column(checks=pa.Check.isin(("",) + REGIONS)),
-            "value": pa.Column("Float64", pa.Check.ge(0), nullable=True), "unit": text_column(),
-            "qualifier": text_column(checks=pa.Check.isin(["", "over"])), "out_of": count_column(),
+            "value": pa.Column("Float64", pa.Check.ge(0), nullable=True),
+            "unit": text_column(),
+            "qualifier": text_column(checks=pa.Check.isin(["", "over"])),
+            "out_of": count_column(),
         },
-        unique=["section", "stage", "measure", "region"], strict=True, ordered=True, name="election_day_observation",
+        unique=["section", "stage", "measure", "region"],
+        strict=True,
+        ordered=True,
+        name="election_day_observation",
     ),
     "cleaning_log": pa.DataFrameSchema(
         {c: text_column() for c in ("file", "row", "column", "raw", "cleaned", "rule", "source")},
-        unique=["file", "row", "column"], strict=True, ordered=True, name="cleaning_log",
+        unique=["file", "row", "column"],
+        strict=True,
+        ordered=True,
+        name="cleaning_log",
     ),
     "checks": pa.DataFrameSchema(
-        {"name": text_column(), "passed": pa.Column(bool), "expected": text_column(), "observed": text_column(), "detail": text_column()},
-        unique=["name"], strict=True, ordered=True, name="checks",
+        {
+            "name": text_column(),
+            "passed": pa.Column(bool),
+            "expected": text_column(),
+            "observed": text_column(),
+            "detail": text_column(),
+        },
+        unique=["name"],
+        strict=True,
+        ordered=True,
+        name="checks",
     ),
 }
 TABLES = tuple(SCHEMAS)
@@ -113,29 +168,33 @@ def processed_tables(parsed: ParsedKZ, checks: list[CheckResult] | None = None) 
     leader_votes = int(votes.loc[votes["candidate"] == LEADER, "votes"].sum())
     tables: dict[str, pd.DataFrame] = {}
     tables["votes_by_region"] = votes.assign(votes=_int64(votes["votes"]))
-    tables["national_summary"] = pd.DataFrame({
-        "registered": _int64([nat["registered"]]),
-        "participated": _int64([nat["participated"]]),
-        "valid": _int64([nat["valid"]]),
-        "mobile_votes": _int64([nat["mobile_votes"]]),
-        "invalid_implied": _int64([invalid_implied(nat)]),
-        "turnout_printed_pct": [float(nat["turnout_printed_pct"])],
-        "turnout_recomputed_pct": [float(turnout_recomputed_pct(nat))],
-        "registered_section_vi_2011_01_01": _int64([parsed.register["registered_2011_01_01"]]),
-        "registered_section_vi_start_of_voting": _int64([parsed.register["registered_start_of_voting"]]),
-        "registered_section_vi_close_of_polls": _int64([parsed.register["registered_close_of_polls"]]),
-        "special_polling_stations": _int64([parsed.special_stations["special_total"]]),
-        "special_polling_stations_medical": _int64([parsed.special_stations["special_medical"]]),
-        "special_polling_stations_military": _int64([parsed.special_stations["special_military"]]),
-        "special_polling_stations_abroad": _int64([parsed.special_stations["special_abroad"]]),
-        "leader": [LEADER],
-        "leader_votes": _int64([leader_votes]),
-        "leader_share_valid_pct": [float(percent(leader_votes, nat["valid"]))],
-        "leader_share_participated_pct": [float(percent(leader_votes, nat["participated"]))],
-    })
+    tables["national_summary"] = pd.DataFrame(
+        {
+            "registered": _int64([nat["registered"]]),
+            "participated": _int64([nat["participated"]]),
+            "valid": _int64([nat["valid"]]),
+            "mobile_votes": _int64([nat["mobile_votes"]]),
+            "invalid_implied": _int64([invalid_implied(nat)]),
+            "turnout_printed_pct": [float(nat["turnout_printed_pct"])],
+            "turnout_recomputed_pct": [float(turnout_recomputed_pct(nat))],
+            "registered_section_vi_2011_01_01": _int64([parsed.register["registered_2011_01_01"]]),
+            "registered_section_vi_start_of_voting": _int64([parsed.register["registered_start_of_voting"]]),
+            "registered_section_vi_close_of_polls": _int64([parsed.register["registered_close_of_polls"]]),
+            "special_polling_stations": _int64([parsed.special_stations["special_total"]]),
+            "special_polling_stations_medical": _int64([parsed.special_stations["special_medical"]]),
+            "special_polling_stations_military": _int64([parsed.special_stations["special_military"]]),
+            "special_polling_stations_abroad": _int64([parsed.special_stations["special_abroad"]]),
+            "leader": [LEADER],
+            "leader_votes": _int64([leader_votes]),
+            "leader_share_valid_pct": [float(percent(leader_votes, nat["valid"]))],
+            "leader_share_participated_pct": [float(percent(leader_votes, nat["participated"]))],
+        }
+    )
     pc = parsed.dec_vs_pec.sort_values(["region", "pec", "item"], kind="mergesort").reset_index(drop=True)
     tables["protocol_comparison"] = pc.assign(
-        pec=_int64(pc["pec"]), dec_figure=_int64(pc["dec_figure"]), pec_figure=_int64(pc["pec_figure"]),
+        pec=_int64(pc["pec"]),
+        dec_figure=_int64(pc["dec_figure"]),
+        pec_figure=_int64(pc["pec_figure"]),
         dec_minus_pec=_int64(pc["dec_minus_pec"]),
     )
     mp = parsed.military_pecs.sort_values(["region", "pec"], kind="mergesort").reset_index(drop=True)
@@ -146,17 +205,25 @@ def processed_tables(parsed: ParsedKZ, checks: list[CheckResult] | None = None) 
         max_candidate_share_gt_99=pd.array([pd.NA] * len(mp), dtype="boolean"),
     )
     ms = parsed.military_summary
-    tables["military_summary"] = pd.DataFrame({
-        "n_protocols_obtained": _int64([ms["n_protocols_obtained"]]),
-        "n_turnout_100": _int64([ms["n_turnout_100"]]),
-        "n_max_candidate_share_gt_99": _int64([ms["n_max_candidate_share_gt_99"]]),
-        "n_military_polling_stations": _int64([parsed.special_stations["special_military"]]),
-    })
+    tables["military_summary"] = pd.DataFrame(
+        {
+            "n_protocols_obtained": _int64([ms["n_protocols_obtained"]]),
+            "n_turnout_100": _int64([ms["n_turnout_100"]]),
+            "n_max_candidate_share_gt_99": _int64([ms["n_max_candidate_share_gt_99"]]),
+            "n_military_polling_stations": _int64([parsed.special_stations["special_military"]]),
+        }
+    )
     pr = parsed.protocol_review.sort_values(["level", "formula_id"], kind="mergesort").reset_index(drop=True)
     tables["protocol_review"] = pr.assign(n_reviewed=_int64(pr["n_reviewed"]), n_failed=_int64(pr["n_failed"]))
-    ob = parsed.observation.sort_values(["section", "stage", "measure", "region"], kind="mergesort").reset_index(drop=True)
-    tables["election_day_observation"] = ob.assign(value=pd.array(ob["value"], dtype="Float64"), out_of=_int64(ob["out_of"]))
-    log = pd.DataFrame([r.__dict__ for r in parsed.repairs], columns=["file", "row", "column", "raw", "cleaned", "rule", "source"])
+    ob = parsed.observation.sort_values(["section", "stage", "measure", "region"], kind="mergesort").reset_index(
+        drop=True
+    )
+    tables["election_day_observation"] = ob.assign(
+        value=pd.array(ob["value"], dtype="Float64"), out_of=_int64(ob["out_of"])
+    )
+    log = pd.DataFrame(
+        [r.__dict__ for r in parsed.repairs], columns=["file", "row", "column", "raw", "cleaned", "rule", "source"]
+    )
     tables["cleaning_log"] = log.sort_values(["file", "row", "column"], kind="mergesort").reset_index(drop=True)
     tables["checks"] = checks_table(checks if checks is not None else run_checks(parsed))
     return {name: validate(name, df) for name, df in tables.items()}
@@ -186,15 +253,41 @@ def build_processed(raw_dir: Path | None = None, out_dir: Path | None = None) ->
 
 _DTYPES = {
     "votes_by_region": {"votes": "Int64"},
-    "national_summary": {**{c: "Int64" for c in (
-        "registered", "participated", "valid", "mobile_votes", "invalid_implied", "registered_section_vi_2011_01_01",
-        "registered_section_vi_start_of_voting", "registered_section_vi_close_of_polls", "special_polling_stations",
-        "special_polling_stations_medical", "special_polling_stations_military", "special_polling_stations_abroad",
-        "leader_votes")}, **{c: "float64" for c in (
-        "turnout_printed_pct", "turnout_recomputed_pct", "leader_share_valid_pct", "leader_share_participated_pct")}},
+    "national_summary": {
+        **{
+            c: "Int64"
+            for c in (
+                "registered",
+                "participated",
+                "valid",
+                "mobile_votes",
+                "invalid_implied",
+                "registered_section_vi_2011_01_01",
+                "registered_section_vi_start_of_voting",
+                "registered_section_vi_close_of_polls",
+                "special_polling_stations",
+                "special_polling_stations_medical",
+                "special_polling_stations_military",
+                "special_polling_stations_abroad",
+                "leader_votes",
+            )
+        },
+        **{
+            c: "float64"
+            for c in (
+                "turnout_printed_pct",
+                "turnout_recomputed_pct",
+                "leader_share_valid_pct",
+                "leader_share_participated_pct",
+            )
+        },
+    },
     "protocol_comparison": {c: "Int64" for c in ("pec", "dec_figure", "pec_figure", "dec_minus_pec")},
     "military_pecs": {"pec": "Int64", "turnout_100": "boolean", "max_candidate_share_gt_99": "boolean"},
-    "military_summary": {c: "Int64" for c in ("n_protocols_obtained", "n_turnout_100", "n_max_candidate_share_gt_99", "n_military_polling_stations")},
+    "military_summary": {
+        c: "Int64"
+        for c in ("n_protocols_obtained", "n_turnout_100", "n_max_candidate_share_gt_99", "n_military_polling_stations")
+    },
     "protocol_review": {"n_reviewed": "Int64", "n_failed": "Int64"},
     "election_day_observation": {"value": "Float64", "out_of": "Int64"},
     "cleaning_log": {},
