@@ -272,6 +272,30 @@ def test_pl2020r1_canonical_totals(processed_election):
     assert np.nansum(measures.leader_votes(stations, votes, "Trzaskowski")) == 5_917_256
 
 
+@pytest.mark.dataset
+def test_pl2020r2_canonical_totals(processed_election, mirror):
+    # The README (section 4) gives the format, not totals: the totals below are summed from
+    # the raw file with a plain pandas read (independent of the adapter) and agree with PKW's
+    # published round-2 figures, turnout 68.18 % (68.19 % here: the file's abroad stations are
+    # a little short, as in round 1) and Duda 51.03 % of valid votes.
+    stations, votes = processed_election("pl2020r2")
+    with zipfile.ZipFile(f"{mirror}/pl2020_president_r2.csv.zip") as zf:
+        raw = pd.read_csv(zf.open("wyniki_gl_na_kand_po_obwodach_utf8.csv"), sep=";", encoding="utf-8-sig", na_values=["-"])
+    assert len(stations) == len(raw) == 27_231
+    flagged = stations["flag"] != ""
+    assert flagged.sum() == 4  # military contingents abroad, "-" everywhere, as in round 1
+    assert stations["registered"].sum() == raw["Liczba wyborców uprawnionych do głosowania"].sum() == 30_267_989
+    assert stations["ballots_issued"].sum() == raw["Liczba kart wyjętych z urny"].sum() == 20_638_465
+    assert stations["valid"].sum() == 20_458_480
+    duda = np.nansum(measures.leader_votes(stations, votes, "Duda"))
+    assert duda == raw["Andrzej Sebastian DUDA"].sum() == 10_440_388
+    assert np.nansum(measures.leader_votes(stations, votes, "Trzaskowski")) == 10_018_092
+    assert sorted(votes["candidate"].unique()) == ["Duda", "Trzaskowski"]
+    assert abs(100 * 20_638_465 / 30_267_989 - 68.18) < 0.01 and round(100 * duda / 20_458_480, 2) == 51.03
+    certificate = raw["Liczba wyborców głosujących na podstawie zaświadczenia o prawie do głosowania"].sum()
+    assert stations["certificate_voters"].sum() == certificate
+
+
 def test_ru_cec_empty_cell_is_missing_and_flagged(tmp_path):
     path = tmp_path / "ru.csv"
     rows = [list(r) for r in RU_ROWS]
