@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.data import datasets
+from analysis.core import config
+from analysis.data import catalog, datasets
 from analysis.data.adapters import generic_csv, pl_pkw, ru_cec
 from analysis.data.adapters.generic_csv import AdapterError
 from analysis.stats import measures
@@ -280,7 +281,9 @@ def test_pl2020r2_canonical_totals(processed_election, mirror):
     # a little short, as in round 1) and Duda 51.03 % of valid votes.
     stations, votes = processed_election("pl2020r2")
     with zipfile.ZipFile(f"{mirror}/pl2020_president_r2.csv.zip") as zf:
-        raw = pd.read_csv(zf.open("wyniki_gl_na_kand_po_obwodach_utf8.csv"), sep=";", encoding="utf-8-sig", na_values=["-"])
+        raw = pd.read_csv(
+            zf.open("wyniki_gl_na_kand_po_obwodach_utf8.csv"), sep=";", encoding="utf-8-sig", na_values=["-"]
+        )
     assert len(stations) == len(raw) == 27_231
     flagged = stations["flag"] != ""
     assert flagged.sum() == 4  # military contingents abroad, "-" everywhere, as in round 1
@@ -293,7 +296,7 @@ def test_pl2020r2_canonical_totals(processed_election, mirror):
     assert sorted(votes["candidate"].unique()) == ["Duda", "Trzaskowski"]
     assert abs(100 * 20_638_465 / 30_267_989 - 68.18) < 0.01 and round(100 * duda / 20_458_480, 2) == 51.03
     certificate = raw["Liczba wyborców głosujących na podstawie zaświadczenia o prawie do głosowania"].sum()
-    assert stations["certificate_voters"].sum() == certificate
+    assert stations["certificate_voters"].sum() == stations["added_on_day"].sum() == certificate
 
 
 def test_ru_cec_empty_cell_is_missing_and_flagged(tmp_path):
@@ -355,6 +358,55 @@ def test_impossible_counts_are_flagged_on_the_station_row(tmp_path):
     acc = {(r.stage, r.reason): r.rows for r in out.accounting.itertuples()}
     assert acc[("impossible", "votes > registered")] == 1 and acc[("impossible_total", "")] == 3
     assert list(out.stations.columns).index("impossible_counts") == list(out.stations.columns).index("flag") + 1
+
+
+def test_added_on_day_copies_the_catalog_named_extra(tmp_path):
+    # Issue 13, item 15: the catalog names, per source, the count of voters added to the roll
+    # on election day (`added_on_day:`); the stations table carries it as `added_on_day`.
+    path = tmp_path / "g.csv"
+    path.write_text(
+        "Reg;Dist;No;Voters;Issued;Bad;Good;Cert;A\nN;N1;1;100;80;2;78;30;78\nN;N1;2;100;60;0;60;-;60\n",
+        encoding="utf-8",
+    )
+    entry = {
+        "read": {"sep": ";"},
+        "station_type": "ordinary",
+        "candidates": {"A": "A"},
+        "columns": {
+            "region": "Reg",
+            "district": "Dist",
+            "station": "No",
+            "registered": "Voters",
+            "ballots_issued": "Issued",
+            "invalid": "Bad",
+            "valid": "Good",
+        },
+        "extras": {"certificate_voters": "Cert"},
+    }
+    plain = generic_csv.adapt(path, entry, "g").stations
+    assert plain["added_on_day"].isna().all()  # the source's count is there, but nobody said what it is
+    st = generic_csv.adapt(path, {**entry, "added_on_day": "certificate_voters"}, "g").stations
+    assert st["added_on_day"].tolist() == [30, pd.NA] and str(st["added_on_day"].dtype) == "Int64"
+    cols = list(st.columns)
+    assert cols.index("added_on_day") == cols.index("impossible_counts") + 1
+    with pytest.raises(AdapterError, match="text column"):
+        generic_csv.adapt(path, {**entry, "text_extras": {"note": "Cert"}, "extras": {}, "added_on_day": "note"}, "g")
+    # The catalog check names the key, the entry and the file when the extra does not exist.
+    with pytest.raises(
+        config.ConfigError, match=r"entry 'g'.*key 'added_on_day': 'certifcate_voters' is not a key of `extras:`"
+    ):
+        catalog.check_entry(
+            "g",
+            {**entry, "adapter": "generic_csv", "added_on_day": "certifcate_voters"},
+            "datasets.yml",
+            generic_csv.ENTRY_KEYS,
+        )
+    real = datasets.load_catalog()
+    assert (real["ru2011"]["added_on_day"], real["pl2020r1"]["added_on_day"], real["pl2020r2"]["added_on_day"]) == (
+        "absentee_voted",
+        "certificate_voters",
+        "certificate_voters",
+    )
 
 
 @pytest.mark.dataset
@@ -491,3 +543,6 @@ def test_supplements_must_name_other_file_entries(tmp_path):
     )
     with pytest.raises(ConfigError, match=r"supplements \['kz'\]"):
         datasets.load_catalog(tmp_path)
+    # Its 1,324 certificate voters do not excuse it: they are already counted in the roll, so
+    # the rule stays "votes > registered" whatever the added voters (tables.impossible_counts).
+    assert flagged["added_on_day"].tolist() == [1324]
