@@ -286,7 +286,8 @@ def test_pl2020r2_canonical_totals(processed_election, mirror):
         )
     assert len(stations) == len(raw) == 27_231
     flagged = stations["flag"] != ""
-    assert flagged.sum() == 4  # military contingents abroad, "-" everywhere, as in round 1
+    # 4 military contingents abroad ("-" everywhere, as in round 1) and the catalog's 2 errata.
+    assert flagged.sum() == 6 and stations["flag"].str.startswith("erratum: ").sum() == 2
     assert stations["registered"].sum() == raw["Liczba wyborców uprawnionych do głosowania"].sum() == 30_267_989
     assert stations["ballots_issued"].sum() == raw["Liczba kart wyjętych z urny"].sum() == 20_638_465
     assert stations["valid"].sum() == 20_458_480
@@ -407,6 +408,44 @@ def test_added_on_day_copies_the_catalog_named_extra(tmp_path):
         "certificate_voters",
         "certificate_voters",
     )
+
+
+def test_errata_flag_their_station_and_must_name_one(tmp_path):
+    # A protocol error the catalog documents is flagged on its row (so every analysis leaves
+    # it out and counts it); an erratum naming no station, or giving no reason, is an error.
+    path = tmp_path / "g.csv"
+    path.write_text(
+        "Reg;Dist;No;Voters;Issued;Bad;Good;A\nN;N1;1;100;100;0;100;100\nN;N1;2;100;60;0;60;60\n", encoding="utf-8"
+    )
+    entry = {
+        "read": {"sep": ";"},
+        "station_type": "ordinary",
+        "candidates": {"A": "A"},
+        "columns": {
+            "region": "Reg",
+            "district": "Dist",
+            "station": "No",
+            "registered": "Voters",
+            "ballots_issued": "Issued",
+            "invalid": "Bad",
+            "valid": "Good",
+        },
+    }
+    erratum = {"region": "N", "district": "N1", "station": "1", "reason": "registered = the ballots (roll: 140)"}
+    out = generic_csv.adapt(path, {**entry, "errata": [erratum]}, "g")
+    assert out.stations["flag"].tolist() == ["erratum: registered = the ballots (roll: 140)", ""]
+    acc = {(r.stage, r.reason): r.rows for r in out.accounting.itertuples()}
+    assert acc[("flagged", "erratum: registered = the ballots (roll: 140)")] == 1
+    with pytest.raises(AdapterError, match=r"erratum for station \['N', 'N1', '3'\] names no station"):
+        generic_csv.adapt(path, {**entry, "errata": [{**erratum, "station": "3"}]}, "g")
+    for bad, match in (
+        ({**erratum, "reason": ""}, "needs reason"),
+        ({**erratum, "reason": "a; b"}, "must not contain ';'"),
+    ):
+        with pytest.raises(config.ConfigError, match=match):
+            catalog.check_entry(
+                "g", {**entry, "adapter": "generic_csv", "errata": [bad]}, "datasets.yml", generic_csv.ENTRY_KEYS
+            )
 
 
 @pytest.mark.dataset

@@ -304,6 +304,7 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
         rows=rows,
         key_normalise=entry.get("key_normalise"),
         added_on_day=entry.get("added_on_day"),
+        errata=entry.get("errata"),
     )
 
 

@@ -111,6 +111,7 @@ def canonical_tables(
     rows: SourceRows,
     key_normalise: dict | None = None,
     added_on_day: str | None = None,
+    errata: list[dict] | None = None,
 ) -> CanonicalTables:
     """Assemble the canonical stations and votes tables from parsed source columns.
 
@@ -129,7 +130,10 @@ def canonical_tables(
     all be true (:func:`impossible_counts`); such rows keep their ``flag``. ``added_on_day``
     (after it) copies the count extra the catalog entry's ``added_on_day:`` names, the voters
     added to the roll on election day (``<NA>`` where the entry names none or the source lacks
-    the line). ``rows`` (what the adapter read: :class:`~analysis.data.adapters.reading.SourceRows`)
+    the line). ``errata`` (the catalog entry's list of protocol errors, each naming a station
+    key and a reason) add ``erratum: <reason>`` to the ``flag`` of their station; an erratum
+    naming no station is an :class:`AdapterError`.
+    ``rows`` (what the adapter read: :class:`~analysis.data.adapters.reading.SourceRows`)
     locates each row in the source file for error messages and gives the row accounting:
     ``read`` (physical data rows of the file, counted by the csv module) must equal ``kept``
     (stations) + ``dropped`` (the reasons the reader gave, e.g. blank lines), or the rows
@@ -182,6 +186,16 @@ def canonical_tables(
             flag[i] = "missing: " + ", ".join(names[na.iloc[i].to_numpy()])
     for i in np.flatnonzero(key_flags != ""):  # rare
         flag[i] = f"{flag[i]}; {key_flags[i]}" if flag[i] else key_flags[i]
+    for erratum in errata or ():
+        hit = np.ones(n, dtype=bool)
+        for name in ("region", "district", "station"):
+            hit &= (stations[name] == erratum[name]).to_numpy()
+        if not hit.any():
+            raise AdapterError(
+                f"{source}: erratum for station {[erratum[k] for k in KEY[1:]]} names no station of the file"
+            )
+        i = int(np.flatnonzero(hit)[0])
+        flag[i] = f"{flag[i]}; erratum: {erratum['reason']}" if flag[i] else f"erratum: {erratum['reason']}"
     stations["flag"] = pd.Series(flag, dtype="str")
     stations[IMPOSSIBLE_COLUMN] = impossible_counts(stations)
     stations[ADDED_ON_DAY_COLUMN] = _added_on_day((extras or {}).get(added_on_day) if added_on_day else None, n, source)
