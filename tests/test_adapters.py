@@ -361,29 +361,26 @@ def test_impossible_counts_are_flagged_on_the_station_row(tmp_path):
     assert list(out.stations.columns).index("impossible_counts") == list(out.stations.columns).index("flag") + 1
 
 
+SMALL_CANON = ["region", "district", "station", "registered", "ballots_issued", "invalid", "valid"]
+SMALL_ENTRY = {
+    "read": {"sep": ";"},
+    "station_type": "ordinary",
+    "candidates": {"A": "A"},
+    "columns": dict(zip(SMALL_CANON, ["Reg", "Dist", "No", "Voters", "Issued", "Bad", "Good"])),
+    "extras": {"certificate_voters": "Cert"},
+}
+
+
+def _small_csv(tmp_path):
+    path = tmp_path / "g.csv"
+    path.write_text("Reg;Dist;No;Voters;Issued;Bad;Good;Cert;A\nN;N1;1;100;80;2;78;30;78\nN;N1;2;100;60;0;60;-;60\n")
+    return path
+
+
 def test_added_on_day_copies_the_catalog_named_extra(tmp_path):
     # Issue 13, item 15: the catalog names, per source, the count of voters added to the roll
     # on election day (`added_on_day:`); the stations table carries it as `added_on_day`.
-    path = tmp_path / "g.csv"
-    path.write_text(
-        "Reg;Dist;No;Voters;Issued;Bad;Good;Cert;A\nN;N1;1;100;80;2;78;30;78\nN;N1;2;100;60;0;60;-;60\n",
-        encoding="utf-8",
-    )
-    entry = {
-        "read": {"sep": ";"},
-        "station_type": "ordinary",
-        "candidates": {"A": "A"},
-        "columns": {
-            "region": "Reg",
-            "district": "Dist",
-            "station": "No",
-            "registered": "Voters",
-            "ballots_issued": "Issued",
-            "invalid": "Bad",
-            "valid": "Good",
-        },
-        "extras": {"certificate_voters": "Cert"},
-    }
+    path, entry = _small_csv(tmp_path), SMALL_ENTRY
     plain = generic_csv.adapt(path, entry, "g").stations
     assert plain["added_on_day"].isna().all()  # the source's count is there, but nobody said what it is
     st = generic_csv.adapt(path, {**entry, "added_on_day": "certificate_voters"}, "g").stations
@@ -393,44 +390,18 @@ def test_added_on_day_copies_the_catalog_named_extra(tmp_path):
     with pytest.raises(AdapterError, match="text column"):
         generic_csv.adapt(path, {**entry, "text_extras": {"note": "Cert"}, "extras": {}, "added_on_day": "note"}, "g")
     # The catalog check names the key, the entry and the file when the extra does not exist.
-    with pytest.raises(
-        config.ConfigError, match=r"entry 'g'.*key 'added_on_day': 'certifcate_voters' is not a key of `extras:`"
-    ):
-        catalog.check_entry(
-            "g",
-            {**entry, "adapter": "generic_csv", "added_on_day": "certifcate_voters"},
-            "datasets.yml",
-            generic_csv.ENTRY_KEYS,
-        )
+    typo = {**entry, "adapter": "generic_csv", "added_on_day": "certifcate_voters"}
+    with pytest.raises(config.ConfigError, match=r"entry 'g'.*'added_on_day': 'certifcate_voters' is not a key of"):
+        catalog.check_entry("g", typo, "datasets.yml", generic_csv.ENTRY_KEYS)
     real = datasets.load_catalog()
-    assert (real["ru2011"]["added_on_day"], real["pl2020r1"]["added_on_day"], real["pl2020r2"]["added_on_day"]) == (
-        "absentee_voted",
-        "certificate_voters",
-        "certificate_voters",
-    )
+    named = [real[e]["added_on_day"] for e in ("ru2011", "pl2020r1", "pl2020r2")]
+    assert named == ["absentee_voted", "certificate_voters", "certificate_voters"]
 
 
 def test_errata_flag_their_station_and_must_name_one(tmp_path):
     # A protocol error the catalog documents is flagged on its row (so every analysis leaves
     # it out and counts it); an erratum naming no station, or giving no reason, is an error.
-    path = tmp_path / "g.csv"
-    path.write_text(
-        "Reg;Dist;No;Voters;Issued;Bad;Good;A\nN;N1;1;100;100;0;100;100\nN;N1;2;100;60;0;60;60\n", encoding="utf-8"
-    )
-    entry = {
-        "read": {"sep": ";"},
-        "station_type": "ordinary",
-        "candidates": {"A": "A"},
-        "columns": {
-            "region": "Reg",
-            "district": "Dist",
-            "station": "No",
-            "registered": "Voters",
-            "ballots_issued": "Issued",
-            "invalid": "Bad",
-            "valid": "Good",
-        },
-    }
+    path, entry = _small_csv(tmp_path), SMALL_ENTRY
     erratum = {"region": "N", "district": "N1", "station": "1", "reason": "registered = the ballots (roll: 140)"}
     out = generic_csv.adapt(path, {**entry, "errata": [erratum]}, "g")
     assert out.stations["flag"].tolist() == ["erratum: registered = the ballots (roll: 140)", ""]
@@ -438,14 +409,9 @@ def test_errata_flag_their_station_and_must_name_one(tmp_path):
     assert acc[("flagged", "erratum: registered = the ballots (roll: 140)")] == 1
     with pytest.raises(AdapterError, match=r"erratum for station \['N', 'N1', '3'\] names no station"):
         generic_csv.adapt(path, {**entry, "errata": [{**erratum, "station": "3"}]}, "g")
-    for bad, match in (
-        ({**erratum, "reason": ""}, "needs reason"),
-        ({**erratum, "reason": "a; b"}, "must not contain ';'"),
-    ):
+    for bad, match in (({**erratum, "reason": ""}, "needs reason"), ({**erratum, "reason": "a; b"}, "contain ';'")):
         with pytest.raises(config.ConfigError, match=match):
-            catalog.check_entry(
-                "g", {**entry, "adapter": "generic_csv", "errata": [bad]}, "datasets.yml", generic_csv.ENTRY_KEYS
-            )
+            catalog.check_entry("g", {**entry, "adapter": "generic_csv", "errata": [bad]}, "x", generic_csv.ENTRY_KEYS)
 
 
 @pytest.mark.dataset
