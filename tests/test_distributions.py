@@ -70,6 +70,43 @@ def test_station_measures_definitions_and_exclusions():
         D.station_measures(stations, lv[:3])
 
 
+def test_station_measures_excludes_impossible_counts_by_reason_and_carries_added_voters():
+    # Issue 13, item 7: rows whose protocol counts cannot all be true (marked by the adapters
+    # in `impossible_counts`) are left out of every station-level analysis and counted by
+    # reason; before, they entered silently. A flagged row counts under the flag only.
+    stations = pd.DataFrame(
+        {
+            "registered": pd.array([100, 100, 0, 100, 100, 100], dtype="Int64"),
+            "ballots_issued": pd.array([60, 120, 5, 80, 70, 50], dtype="Int64"),
+            "invalid": pd.array([0, 0, 0, 0, 0, 0], dtype="Int64"),
+            "valid": pd.array([60, 120, 5, 79, 70, 50], dtype="Int64"),
+            "flag": ["", "", "", "", "", "missing: lost"],
+            "impossible_counts": [
+                "",
+                "votes > registered",
+                "registered = 0 with votes",
+                "valid + invalid != ballots in boxes",
+                "",
+                "votes > registered",
+            ],
+            "added_on_day": pd.array([3, 40, 0, 1, pd.NA, 0], dtype="Int64"),
+        }
+    )
+    m = D.station_measures(stations, [30, 60, 2, 40, 35, 20])
+    assert m.n == 2 and list(m.index) == [0, 4]
+    assert m.excluded == {
+        "flagged row": 1,
+        "impossible counts: registered = 0 with votes": 1,
+        "impossible counts: valid + invalid != ballots in boxes": 1,
+        "impossible counts: votes > registered": 1,
+    }
+    np.testing.assert_array_equal(m.added_on_day, [3.0, np.nan])
+    # Tables without the column, or a source that does not say, carry None.
+    assert D.station_measures(stations.drop(columns="added_on_day"), [30, 60, 2, 40, 35, 20]).added_on_day is None
+    unknown = stations.assign(added_on_day=pd.array([pd.NA] * 6, dtype="Int64"))
+    assert D.station_measures(unknown, [30, 60, 2, 40, 35, 20]).added_on_day is None
+
+
 # ------------------------------------------------------------------ histograms
 
 
@@ -387,6 +424,7 @@ def test_pl2020r1_control_is_unimodal(processed_election):
     stations, votes = processed_election("pl2020r1")
     m = D.station_measures(stations, measures.leader_votes(stations, votes, "Duda"))
     assert m.excluded.get("flagged row") == 4  # the four military-contingent rows holding "-"
+    assert m.excluded.get("impossible counts: votes > registered") == 1  # the Sarbinowo resort station
     stats = D.summary_statistics(m, rng=np.random.default_rng(0))
     assert stats["dip_turnout_pvalue"] > 0.05 and stats["dip_leader_pvalue"] > 0.05
     assert stats["leader_votes_share_turnout_ge_90"] < 0.01

@@ -37,4 +37,12 @@ BOX_LINES = ["ballots_in_portable_boxes", "ballots_in_stationary_boxes"]
 #: Column order of the canonical stations table; extras follow.
 STATION_COLUMNS = KEY + ["station_type"] + COUNT_COLUMNS + DERIVED_COUNT_COLUMNS + ["flag"]
 
+#: Columns the adapters add after ``flag`` (synthetic tables may lack them). Protocol counts
+#: that cannot all be true: ``""`` or the reasons (``analysis.data.adapters.tables.impossible_counts``).
+IMPOSSIBLE_COLUMN = "impossible_counts"
+#: Voters added to the station's roll on election day, every one of whom voted there (Polish
+#: certificate voters, Russian absentee-certificate voters): a copy of the source column named
+#: by the catalog entry's ``added_on_day:``, ``<NA>`` where the source does not say.
+ADDED_ON_DAY_COLUMN = "added_on_day"
+
 VOTE_COLUMNS = KEY + ["candidate", "votes"]

@@ -99,6 +99,13 @@ COMMON_KEYS: dict[str, object] = {
     # file and sha256, read by its own adapter settings): e.g. electronic-voting results
     # published in a separate file.
     "supplements": ListOf(str),
+    # The count extra (a key of `extras:`) holding the voters added to the roll on election
+    # day, all of whom voted there: the 100 %-turnout null models or excludes them
+    # (analysis.stats.full_turnout). Copied to the canonical column `added_on_day`.
+    "added_on_day": str,
+    # Protocol errors found in the source, each flagged on its station row ("erratum: <reason>")
+    # so that every analysis leaves it out and counts it; state the evidence in the reason.
+    "errata": ListOf({"region": str, "district": str, "station": str, "reason": str}),
 }
 
 
@@ -180,6 +187,16 @@ def check_entry(dataset_id: str, entry: dict, path: Path | str, adapter_keys: di
     """Check one catalog entry against :data:`COMMON_KEYS` plus its adapter's ``adapter_keys``."""
     try:
         check(entry, {**COMMON_KEYS, **adapter_keys})
+        added = entry.get("added_on_day")
+        extras = entry.get("extras") or {}
+        if added is not None and added not in extras:
+            raise _Mismatch("added_on_day", f"{added!r} is not a key of `extras:` ({', '.join(extras) or 'none'})")
+        for i, erratum in enumerate(entry.get("errata") or []):
+            absent = [k for k in ("region", "district", "station", "reason") if not erratum.get(k)]
+            if absent:
+                raise _Mismatch(f"errata.{i}", f"needs {', '.join(absent)} (the station's key and the evidence)")
+            if ";" in str(erratum.get("reason")):
+                raise _Mismatch(f"errata.{i}.reason", "must not contain ';' (it separates the reasons of a flag)")
     except _Mismatch as exc:
         raise ConfigError(
             f"{path}: entry {dataset_id!r} (adapter {entry.get('adapter')}): key {exc.where!r}: {exc.message}"

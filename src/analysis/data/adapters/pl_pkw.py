@@ -137,6 +137,8 @@ def adapt(path: Path, entry: dict, election: str) -> CanonicalTables:
         source=source,
         rows=rows,
         key_normalise=entry.get("key_normalise"),
+        added_on_day=entry.get("added_on_day"),
+        errata=entry.get("errata"),
         missing_token="-",
     )
 

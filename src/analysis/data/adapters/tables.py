@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.core.canonical import BOX_LINES, ISSUED_LINES
+from analysis.core.canonical import ADDED_ON_DAY_COLUMN, BOX_LINES, IMPOSSIBLE_COLUMN, ISSUED_LINES
 from analysis.data.adapters.keys import station_keys
 from analysis.data.adapters.reading import AdapterError, SourceRows
 from analysis.data.schema import COUNT_COLUMNS, KEY, STATION_COLUMNS, STATION_TYPES
@@ -53,7 +53,6 @@ def _station_sort_order(keys: pd.DataFrame) -> np.ndarray:
     return frame.sort_values(list(frame.columns), kind="mergesort").index.to_numpy()
 
 
-IMPOSSIBLE_COLUMN = "impossible_counts"
 VOTES_GT_REGISTERED = "votes > registered"
 REGISTERED_ZERO_WITH_VOTES = "registered = 0 with votes"
 VALID_INVALID_NE_BOXES = "valid + invalid != ballots in boxes"
@@ -67,7 +66,15 @@ def impossible_counts(stations: pd.DataFrame) -> pd.Series:
     > 0); ``registered = 0 with votes``: no registered voter but ballots issued or counted;
     ``valid + invalid != ballots in boxes``: the ballots counted are not the ballots found in
     the boxes. A comparison with a missing count is not made. These rows are kept, and their
-    ``flag`` is unchanged: whether to show or exclude them is the analysis' decision.
+    ``flag`` is unchanged: whether to show or exclude them is the analysis' decision
+    (:func:`analysis.stats.distributions.station_measures` excludes them, counted by reason).
+
+    Voters added to the roll on the day (``added_on_day``: certificate or absentee voters) do
+    not excuse ``votes > registered``: both sources count the roll at the close of voting,
+    the voters added to it included (PKW protocol point 1, voters entitled to vote; CEC
+    protocol line 1, voters on the list), so more votes than registered voters is a
+    clerical error whatever their number (pl2020r1: 2,200 ballots, 2,196 on the roll, 1,324
+    of them certificate voters).
     """
     votes = stations["valid"] + stations["invalid"]
     registered = stations["registered"]
@@ -83,6 +90,14 @@ def impossible_counts(stations: pd.DataFrame) -> pd.Series:
     return pd.Series(out, index=stations.index, dtype="str")
 
 
+def _added_on_day(series: pd.Series | None, n: int, source: str) -> pd.Series:
+    if series is None:
+        return pd.Series(pd.NA, index=range(n), dtype="Int64")
+    if str(series.dtype) != "Int64":
+        raise AdapterError(f"{source}: added_on_day names a text column; it must name a count extra")
+    return series.reset_index(drop=True)
+
+
 def canonical_tables(
     *,
     election: str,
@@ -95,6 +110,8 @@ def canonical_tables(
     missing_token: str = "",
     rows: SourceRows,
     key_normalise: dict | None = None,
+    added_on_day: str | None = None,
+    errata: list[dict] | None = None,
 ) -> CanonicalTables:
     """Assemble the canonical stations and votes tables from parsed source columns.
 
@@ -110,7 +127,13 @@ def canonical_tables(
     ``empty key: <columns>`` (reasons joined by ``"; "``). Keys are normalised and checked by
     :func:`analysis.data.adapters.keys.station_keys` (rule ``key_normalise`` from the
     catalog entry). ``impossible_counts`` (after ``flag``) says which protocol counts cannot
-    all be true (:func:`impossible_counts`); such rows keep their ``flag``. ``rows`` (what the adapter read: :class:`~analysis.data.adapters.reading.SourceRows`)
+    all be true (:func:`impossible_counts`); such rows keep their ``flag``. ``added_on_day``
+    (after it) copies the count extra the catalog entry's ``added_on_day:`` names, the voters
+    added to the roll on election day (``<NA>`` where the entry names none or the source lacks
+    the line). ``errata`` (the catalog entry's list of protocol errors, each naming a station
+    key and a reason) add ``erratum: <reason>`` to the ``flag`` of their station; an erratum
+    naming no station is an :class:`AdapterError`.
+    ``rows`` (what the adapter read: :class:`~analysis.data.adapters.reading.SourceRows`)
     locates each row in the source file for error messages and gives the row accounting:
     ``read`` (physical data rows of the file, counted by the csv module) must equal ``kept``
     (stations) + ``dropped`` (the reasons the reader gave, e.g. blank lines), or the rows
@@ -163,8 +186,19 @@ def canonical_tables(
             flag[i] = "missing: " + ", ".join(names[na.iloc[i].to_numpy()])
     for i in np.flatnonzero(key_flags != ""):  # rare
         flag[i] = f"{flag[i]}; {key_flags[i]}" if flag[i] else key_flags[i]
+    for erratum in errata or ():
+        hit = np.ones(n, dtype=bool)
+        for name in ("region", "district", "station"):
+            hit &= (stations[name] == erratum[name]).to_numpy()
+        if not hit.any():
+            raise AdapterError(
+                f"{source}: erratum for station {[erratum[k] for k in KEY[1:]]} names no station of the file"
+            )
+        i = int(np.flatnonzero(hit)[0])
+        flag[i] = f"{flag[i]}; erratum: {erratum['reason']}" if flag[i] else f"erratum: {erratum['reason']}"
     stations["flag"] = pd.Series(flag, dtype="str")
     stations[IMPOSSIBLE_COLUMN] = impossible_counts(stations)
+    stations[ADDED_ON_DAY_COLUMN] = _added_on_day((extras or {}).get(added_on_day) if added_on_day else None, n, source)
     for name, series in (extras or {}).items():
         if name in stations.columns:
             raise AdapterError(f"{source}: extra column {name!r} clashes with a canonical column")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis.core.canonical import ADDED_ON_DAY_COLUMN, IMPOSSIBLE_COLUMN
 from analysis.core.results import FlatResult
 from analysis.stats import measures
 
@@ -46,8 +47,13 @@ class StationMeasures:
         Rows of the input table.
     excluded : dict
         Stations left out, by reason; a station counts under the first reason that applies,
-        in the order: station type, flag, registered missing, registered below the minimum,
-        turnout undefined, leader share undefined.
+        in the order: station type, flag, impossible counts (``"impossible counts: <reasons>"``,
+        one entry per reason text of the ``impossible_counts`` column), registered missing,
+        registered below the minimum, turnout undefined, leader share undefined.
+    added_on_day : numpy.ndarray or None
+        Voters added to the roll on election day (the canonical ``added_on_day`` column; NaN
+        where a station's count is missing); None where the table has no such column or the
+        source does not say for any station.
     """
 
     turnout: np.ndarray
@@ -62,6 +68,7 @@ class StationMeasures:
     turnout_definition: str
     n_input: int
     excluded: dict = field(default_factory=dict)
+    added_on_day: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -103,8 +110,9 @@ def station_measures(
     -------
     StationMeasures
         The arrays of the kept stations and the count of those left out, by reason.
-        Stations with a non-empty ``flag``, or whose turnout or leader share is undefined
-        (0 registered, no ballots counted, missing counts), are left out.
+        Stations with a non-empty ``flag`` or ``impossible_counts`` (protocol counts that
+        cannot all be true, marked by the adapters), or whose turnout or leader share is
+        undefined (0 registered, no ballots counted, missing counts), are left out.
 
     References
     ----------
@@ -143,6 +151,13 @@ def station_measures(
         drop("station type not selected", ~np.isin(stype, list(station_types)))
     if "flag" in stations:
         drop("flagged row", stations["flag"].fillna("").astype(str).to_numpy() != "")
+    if IMPOSSIBLE_COLUMN in stations:
+        impossible = stations[IMPOSSIBLE_COLUMN].fillna("").astype(str).to_numpy()
+        for reason in sorted(set(impossible[keep & (impossible != "")])):  # rare
+            drop(f"impossible counts: {reason}", impossible == reason)
+    added = measures._as_float(stations[ADDED_ON_DAY_COLUMN]) if ADDED_ON_DAY_COLUMN in stations else None
+    if added is not None and np.isnan(added).all():
+        added = None
     drop("registered missing", np.isnan(registered))
     drop(f"registered < {min_registered}", registered < min_registered)
     drop("turnout undefined (registered 0 or counts missing)", ~np.isfinite(turnout))
@@ -160,6 +175,7 @@ def station_measures(
         turnout_definition=turnout_definition,
         n_input=len(stations),
         excluded=dict(sorted(excluded.items())),
+        added_on_day=None if added is None else added[keep],
     )
 
 

@@ -29,6 +29,12 @@ Nulls (``null=`` of :func:`full_turnout_test`):
   construction is the project's own; its calibration is checked by simulation in the
   tests and by ``analysis.synthetic.calibration``.
 
+Voters added to a station's roll on election day (Polish certificate voters, Russian
+absentee-certificate voters; ``added_on_day=``) all voted: the null is stated for the roll
+fixed in advance (registered − added), and stations whose roll is more than
+``max_added_share`` (default 10 %) added on the day are left out and counted, like abroad
+stations (see :func:`full_turnout_test`).
+
 The count of stations at 100 % is then Poisson-binomial (independent, non-identical
 Bernoulli(p_i)); :func:`analysis.stats.poisson_binomial.poisson_binomial_sf` gives its tail exactly.
 
@@ -38,7 +44,13 @@ Modules: :mod:`~analysis.stats.full_turnout.nulls` (per-station null probabiliti
 :mod:`~analysis.stats.full_turnout.rates` (exact rates and Fisher comparisons).
 """
 
-from analysis.stats.full_turnout.excess import NULL_STATION_TYPES, NULLS, FullTurnoutResult, full_turnout_test
+from analysis.stats.full_turnout.excess import (
+    MAX_ADDED_SHARE,
+    NULL_STATION_TYPES,
+    NULLS,
+    FullTurnoutResult,
+    full_turnout_test,
+)
 from analysis.stats.full_turnout.nulls import (
     RHO_FLOOR,
     BetaBinomialFit,
@@ -57,6 +69,7 @@ from analysis.stats.full_turnout.tables import (
 )
 
 __all__ = [
+    "MAX_ADDED_SHARE",
     "NULLS",
     "NULL_STATION_TYPES",
     "RHO_FLOOR",
