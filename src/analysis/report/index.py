@@ -21,6 +21,7 @@ from PIL import Image, UnidentifiedImageError
 
 from analysis.core import config, paths
 from analysis.report import verdicts as V
+from analysis.report.plotting import labels
 from analysis.report.provenance import PREFIX as PROVENANCE
 from analysis.report.render import REPORT_SUFFIX
 from analysis.report.run_notes import (
@@ -100,11 +101,6 @@ def _election_config(election: str) -> dict:
         return {"id": election, "title": election}
 
 
-def short_title(cfg: dict) -> str:
-    """The election's title without its parenthesised source note."""
-    return str(cfg.get("title", cfg.get("id", ""))).split(" (")[0]
-
-
 def _alpha(results_by_notebook: dict[str, dict]) -> float:
     for results in results_by_notebook.values():
         value = results.get("alpha")
@@ -182,7 +178,7 @@ def overview_html(tables: dict[str, object], configs: dict[str, dict], controls:
     if not tables:
         return "<p>No election results yet.</p>"
     head = "".join(
-        f'<th><a href="#{_esc(e)}">{_esc(short_title(configs[e]))}</a>'
+        f'<th><a href="#{_esc(e)}">{_esc(labels.short_title(e))}</a>'
         + ("<br><small>clean control</small>" if e in controls else "")
         + "</th>"
         for e in tables

@@ -17,6 +17,7 @@ import pandas as pd
 
 from analysis.core import config, paths, results
 from analysis.data import datasets
+from analysis.report.plotting import labels
 from analysis.stats import measures
 from analysis.stats.distributions import StationMeasures, station_measures
 
@@ -53,9 +54,8 @@ def setup(election: str, control: str | None = None) -> tuple[dict, str | None]:
 
 
 def short_name(election: str) -> str:
-    """``"<country> <year>"`` of an election (its id where the config names no country)."""
-    cfg = config.load_election(election)
-    return f"{cfg.get('country', election)} {str(cfg.get('date', ''))[:4]}".strip()
+    """The election's short title for figure labels (:func:`analysis.report.plotting.labels.short_title`)."""
+    return labels.short_title(election)
 
 
 # ---------------------------------------------------------------------------- loading

@@ -129,14 +129,3 @@ def make_readable(fig: Figure) -> None:
             new = readable_text(content, small=text.get_fontsize() <= _SMALL_FONT, ids=ids)
             if new != content:
                 text.set_text(new)
-
-
-def election_name(election: str) -> str:
-    """The election's title without its parenthesised source note, e.g. for figure titles.
-
-    Unknown ids (e.g. a synthetic scenario) are returned as they are.
-    """
-    try:
-        return str(config.load_election(election).get("title", election)).split(" (")[0]
-    except config.ConfigError:
-        return election
