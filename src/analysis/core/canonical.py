@@ -12,6 +12,10 @@ KEY = ["election", "region", "district", "station"]
 #: place where people vote; like ``abroad`` it stays out of analyses of ``ordinary`` stations.
 STATION_TYPES = ("ordinary", "abroad", "institution", "military", "ship", "unknown", "electronic")
 
+#: Station types that are not polling places at home (remote e-voting pseudo-stations, stations
+#: abroad): station-level nulls leave them out by default, and notebooks show how many that is.
+PSEUDO_STATION_TYPES = ("electronic", "abroad")
+
 COUNT_COLUMNS = [
     "registered",
     "ballots_received",
