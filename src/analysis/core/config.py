@@ -17,7 +17,6 @@ in :func:`notebook_parameters`, ``PARAMS`` by :func:`check_parameter_values` bef
 
 from __future__ import annotations
 
-import ast
 import datetime
 import re
 import sys
@@ -27,8 +26,11 @@ from pathlib import Path
 import yaml
 
 from analysis.core import parameters, paths
+from analysis.core.errors import ConfigError  # noqa: F401  (raised and caught as config.ConfigError)
+from analysis.core.overrides import parse_overrides  # noqa: F401  (config.parse_overrides)
 
-LEVELS = ("station", "region", "synthetic")
+LEVELS = ("station", "region", "synthetic", "panel")
+DATA_LEVELS = ("station", "region")  # levels whose elections have a dataset and a leader
 ELECTION_ID = paths.ELECTION_ID
 NOTEBOOK_KEYS = ("levels", "requires", "parameters")
 PARAMETER_KEYS = ("default", "help", *parameters.RULE_KEYS)
@@ -49,10 +51,7 @@ ELECTION_KEYS: dict[str, tuple[tuple[type, ...], bool]] = {
     "params": ((dict, type(None)), False),
 }
 _REFERENCE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-class ConfigError(ValueError):
-    """A configuration file or override is malformed."""
+_LEVEL_REFERENCE = re.compile(rf"level:({'|'.join(LEVELS)})")  # every configured election of a level
 
 
 def load_yaml(path: Path) -> dict:
@@ -158,9 +157,12 @@ def _check_levels(levels: object, where: str) -> tuple[str, ...]:
 
 
 def _check_reference(value: object, where: str) -> str:
-    if isinstance(value, str) and (_REFERENCE.fullmatch(value) or ELECTION_ID.fullmatch(value)):
+    if isinstance(value, str) and any(p.fullmatch(value) for p in (_REFERENCE, _LEVEL_REFERENCE, ELECTION_ID)):
         return value
-    raise ConfigError(f'{where}: {value!r} must be an election id or a parameter name in braces, e.g. "{{control}}"')
+    raise ConfigError(
+        f'{where}: {value!r} must be an election id, a parameter name in braces, e.g. "{{control}}", '
+        f'or "level:<level>" (every election of that level; levels: {", ".join(LEVELS)})'
+    )
 
 
 def _check_requirement(entry: object, where: str) -> Requirement:
@@ -264,7 +266,7 @@ def check_election(cfg: object, path: Path, config_dir: Path | None = None) -> d
             raise ConfigError(f"{where}: {key}: {cfg[key]!r} is not {names}")
     if cfg["level"] not in LEVELS:
         raise ConfigError(f"{where}: level: {cfg['level']!r} is not one of {', '.join(LEVELS)}")
-    if cfg["level"] != "synthetic":
+    if cfg["level"] in DATA_LEVELS:
         for key in ("dataset", "leader"):
             if not cfg.get(key):
                 raise ConfigError(f"{where}: a {cfg['level']}-level election needs {key!r}")
@@ -302,47 +304,6 @@ def load_election(election: str, config_dir: Path | None = None) -> dict:
 # merged parameters
 
 
-def parse_overrides(text: str | None) -> dict:
-    """Parse ``"alpha=0.01 n_sims=200 station_types=['ordinary']"`` into a dict.
-
-    Values are Python literals where they parse as one, otherwise strings. Separate pairs by
-    spaces or commas outside brackets.
-
-    >>> parse_overrides("alpha=0.01 station_types=['ordinary', 'abroad'], weighting=voters")
-    {'alpha': 0.01, 'station_types': ['ordinary', 'abroad'], 'weighting': 'voters'}
-    """
-    out: dict = {}
-    if not text or not text.strip():
-        return out
-    pairs, depth, current = [], 0, ""
-    for ch in text.strip():
-        if ch in "[({":
-            depth += 1
-        elif ch in "])}":
-            depth -= 1
-        if ch in " ,;" and depth == 0:
-            if current:
-                pairs.append(current)
-            current = ""
-        else:
-            current += ch
-    if current:
-        pairs.append(current)
-    for pair in pairs:
-        if "=" not in pair:
-            raise ConfigError(f"PARAMS: {pair!r} is not of the form name=value")
-        name, raw = pair.split("=", 1)
-        name = name.strip()
-        if not name.isidentifier():
-            raise ConfigError(f"PARAMS: {name!r} is not a valid parameter name")
-        try:
-            value = ast.literal_eval(raw)
-        except (ValueError, SyntaxError):
-            value = raw
-        out[name] = value
-    return out
-
-
 def notebook_parameters(
     notebook: str,
     election: str,
@@ -374,12 +335,15 @@ def notebook_parameters(
     return dict(sorted(merged.items()))
 
 
-def resolve_elections(reference: str, parameters: dict, election_cfg: dict, where: str) -> list[str]:
+def resolve_elections(
+    reference: str, parameters: dict, election_cfg: dict, where: str, config_dir: Path | None = None
+) -> list[str]:
     """The election ids a ``requires`` reference names for one run.
 
     A literal id names itself. ``{name}`` is the run's parameter ``name`` or, where that is null
     or absent, the election config's key ``name`` (so ``{control}`` is the election's control
     unless the ``control`` parameter overrides it); a list names several elections, null none.
+    ``level:<level>`` names every configured election of that level, in configured order.
 
     >>> resolve_elections("{control}", {"control": None}, {"control": "pl2020r1"}, "x")
     ['pl2020r1']
@@ -387,7 +351,12 @@ def resolve_elections(reference: str, parameters: dict, election_cfg: dict, wher
     ['ru2011', 'pl2020r1']
     >>> resolve_elections("ru2011", {}, {}, "x")
     ['ru2011']
+    >>> "kz2011" in resolve_elections("level:region", {}, {}, "x")
+    True
     """
+    level = _LEVEL_REFERENCE.fullmatch(reference)
+    if level:
+        return [e for e in list_elections(config_dir) if load_election(e, config_dir)["level"] == level.group(1)]
     match = _REFERENCE.fullmatch(reference)
     if not match:
         return [check_election_id(reference, where)]

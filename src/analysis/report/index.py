@@ -355,7 +355,7 @@ def build_index(reports_dir: Path | None = None) -> str:
     for e in elections:
         by_election[e] = {nb: r for nb, r in V.read_election(e, results_dir).items() if nb not in failed[e]}
         by_nb = by_election[e]
-        if (by_nb or failed[e]) and configs[e].get("level") != "synthetic":
+        if (by_nb or failed[e]) and configs[e].get("level", "station") in config.DATA_LEVELS:
             alphas[e] = _alpha(by_nb)
             table = V.verdict_table(by_nb, alpha=alphas[e], specs=specs, calibration=calibration)
             tables[e] = _mark_failed_tests(table, set(failed[e]), specs)
@@ -379,6 +379,12 @@ def build_index(reports_dir: Path | None = None) -> str:
         LEGEND,
         '<h2 id="overview-heading">At a glance</h2>',
         overview_html(tables, configs, controls, specs),
+        *(  # the panel pseudo-elections: every election side by side, with the series over time
+            f'<p>Every election side by side, with the series over time: <a href="#{_esc(e)}">'
+            f"{_esc(configs[e].get('title', e))}</a>.</p>"
+            for e in elections
+            if configs[e].get("level") == "panel"
+        ),
     ]
     for election in elections:
         cfg = configs[election]

@@ -134,7 +134,7 @@ def build_plan(
         for req in spec.requires:
             if cfg["level"] not in req.levels:
                 continue
-            for other in config.resolve_elections(req.election, parameters, cfg, where):
+            for other in config.resolve_elections(req.election, parameters, cfg, where, config_dir):
                 if other not in cfgs:
                     raise config.ConfigError(
                         f"{where}: election {other!r} ({req.election}) is not configured (known: {', '.join(configured)})"

@@ -108,7 +108,7 @@ def control_elections(
     for req in spec.requires:
         if cfg["level"] not in req.levels:
             continue
-        for other in config.resolve_elections(req.election, parameters, cfg, where):
+        for other in config.resolve_elections(req.election, parameters, cfg, where, config_dir):
             if other != election and other not in found and config.load_election(other, config_dir).get("dataset"):
                 found.append(other)
     return found
