@@ -141,7 +141,7 @@ def test_bootstrap_interval_contains_the_estimate():
     # probability 2 / 2**9 < 0.4 %. Before that fix, refits with fresh draws were offset from it.
     e = simulate.simulate_election(_toy(3000), 3, fraud={"extreme": 0.05, "incremental": 0.2})
     f = _fit(e, seed=0, n_bootstrap=9, **_QUICK)
-    assert f.bootstrap.shape == (3, 9)
+    assert f.bootstrap.shape == (4, 9)
     for p in ("fi", "fe", "alpha"):
         lo, hi = getattr(f, f"{p}_ci")
         assert lo <= getattr(f, p) <= hi, (p, lo, getattr(f, p), hi)

@@ -35,16 +35,34 @@ difference produces in clean elections too.
 The null "no fraud" corresponds to ``fi = fe = 0``; the fit is a descriptive model, not a test.
 """
 
-from analysis.stats.klimek.fit import DEFAULT_GRID, KlimekFitResult, fit_klimek, fit_tables
-from analysis.stats.klimek.model import ALPHA_BOUNDS, HonestParameters, hellinger2, honest_parameters
+from analysis.stats.klimek.fit import (
+    DEFAULT_GRID,
+    THETA_BOUNDS,
+    KlimekFitResult,
+    fit_klimek,
+    fit_tables,
+)
+from analysis.stats.klimek.model import (
+    ALPHA_BOUNDS,
+    MIN_UNIT_STATIONS,
+    HonestParameters,
+    hellinger2,
+    honest_parameters,
+    honest_unit,
+    regional_honest,
+)
 
 __all__ = [
     "ALPHA_BOUNDS",
     "DEFAULT_GRID",
+    "MIN_UNIT_STATIONS",
+    "THETA_BOUNDS",
     "HonestParameters",
     "KlimekFitResult",
     "fit_klimek",
     "fit_tables",
     "hellinger2",
     "honest_parameters",
+    "honest_unit",
+    "regional_honest",
 ]
