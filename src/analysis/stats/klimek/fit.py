@@ -45,7 +45,7 @@ class KlimekFitResult(FlatResult):
     theta_ci : tuple of float
         Its percentile-bootstrap interval (NaN when fixed or without bootstrap).
     honest_model : str
-        ``"national"`` (one honest peak, Klimek et al.) or ``"region"`` (a peak per region).
+        ``"national"`` (one honest peak, Klimek et al.) or ``"per unit"`` (a peak per region or other unit).
     n_stations, bins : int
         Stations fitted and fingerprint bins a side.
     observed, fitted : numpy.ndarray
@@ -346,7 +346,7 @@ def fit_klimek(
         honest,
         float(x[3]),
         cis[3],
-        "national" if code is None else "region",
+        "national" if code is None else "per unit",
         int(reg.size),
         bins,
         observed,

@@ -9,7 +9,7 @@ from scipy import special, stats
 
 from analysis.stats.distributions import fingerprint
 
-ALPHA_BOUNDS = (0.5, 6.0)
+ALPHA_BOUNDS = (1.0, 6.0)
 
 
 @dataclass(frozen=True)
