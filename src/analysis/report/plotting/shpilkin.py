@@ -25,7 +25,7 @@ def shpilkin_curves(result, title: str, leader: str = "leader", synthetic: bool 
     clean = np.where(above, scale * result.clean_leader_by_bin, np.nan)
     ax.plot(centres, clean, color="black", lw=1.2, ls="--", label=f"{leader}, clean (others × {result.peak_ratio:.2f})")
     ax.fill_between(
-        centres, clean, scale * result.leader_by_bin, where=above, color="tab:red", alpha=0.25, label="excess"
+        centres, clean, scale * result.leader_by_bin, where=above, color="tab:red", alpha=0.25, label="excess (signed)"
     )
     ax.axvline(100 * result.peak_turnout, color="grey", lw=1, ls=":", label="clean turnout peak")
     ax.set_xlim(0, 100)
