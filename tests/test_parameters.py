@@ -86,7 +86,7 @@ def test_choices_in_config_match_the_code_that_takes_them():
         ("hist_xlim=[20]", "must be a list of 2 items (each item: a number >= 0 and <= 100); it has 1 item(s)"),
         ("power_grid={'incremental':[2]}", "'incremental' is [2]; item 0 is 2"),
         ("n_elections_by_scenario={'pl2020like':3}", "key 'pl2020like'; known: kz2011-like, pl2020-like, ru2011-like"),
-        ("sensitivity=1", "parameter sensitivity=1: must be true or false"),
+        ("fit_theta=1", "parameter fit_theta=1: must be true or false"),
     ],
 )
 def test_check_params_refuses_values_outside_the_rule(params, message, capsys):
@@ -99,7 +99,7 @@ def test_check_params_refuses_values_outside_the_rule(params, message, capsys):
 def test_check_params_accepts_values_inside_the_rule():
     ok = (
         "alpha=0.01 seed=0 n_sims=1 n_boot=0 turnout_definition=boxes control=pl2020r1 station_types=['ordinary'] "
-        "resolution_coarse=1 threshold=1 rozenas_fit_stations=None hist_xlim=[0,100] sensitivity=True "
+        "resolution_coarse=1 threshold=1 rozenas_fit_stations=None hist_xlim=[0,100] fit_theta=True "
         "n_elections_by_scenario=None power_grid={'extreme':[0,0.5,1]} reference_elections=[]"
     )
     assert pipeline.main(["check-params", "--params", ok]) == 0

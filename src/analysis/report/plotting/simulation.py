@@ -1,8 +1,8 @@
-"""Figures of the synthetic-election work: power curves, type-I error, Klimek fit fingerprints.
+"""Figures of the synthetic-election work: power curves and type-I error (the Klimek fit: plotting.klimek).
 
 Every figure made from synthetic elections is stamped with :func:`label_synthetic`. The
-functions take the tables / fit results computed by ``analysis.synthetic.calibration`` and
-``analysis.stats.klimek``; they compute nothing statistical.
+functions take the tables computed by ``analysis.synthetic.calibration``;
+they compute nothing statistical.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.colors import LogNorm
 
 from analysis.report.plotting import label_synthetic
 
@@ -90,30 +89,4 @@ def type1_figure(type1: pd.DataFrame, alpha: float = 0.05, band=(0.035, 0.065)):
     ax.legend(loc="upper right", fontsize=8)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     label_synthetic(fig)
-    return fig
-
-
-def klimek_fingerprints(fit, title: str, synthetic: bool = False):
-    """Observed and fitted fingerprints (turnout × leader share), same log colour scale."""
-    # Constrained layout keeps the two-line suptitle clear of the panel titles and the colour bar.
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.8), sharey=True, layout="constrained")
-    both = np.concatenate([fit.observed.ravel(), fit.fitted.ravel()])
-    pos = both[both > 0]
-    norm = LogNorm(vmin=pos.min(), vmax=pos.max()) if pos.size else None
-    extent = (0, 100, 0, 100)
-    for ax, hist, name in ((axes[0], fit.observed, "observed"), (axes[1], fit.fitted, "fitted model")):
-        im = ax.imshow(
-            np.ma.masked_equal(hist.T, 0), origin="lower", extent=extent, norm=norm, cmap="viridis", aspect="auto"
-        )
-        ax.set_xlabel("turnout (%)")
-        ax.set_title(name)
-    axes[0].set_ylabel("leader share (%)")
-    fig.colorbar(im, ax=axes, label="share of stations")
-    fig.suptitle(
-        f"{title}\nKlimek fit fi = {fit.fi:.3f}, fe = {fit.fe:.4f}, α = {fit.alpha:.2f} "
-        f"(Hellinger² = {fit.distance:.4f}, {fit.n_stations:,} stations)",
-        fontsize=10,
-    )
-    if synthetic:
-        label_synthetic(fig)
     return fig

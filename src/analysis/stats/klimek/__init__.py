@@ -26,25 +26,54 @@ election fingerprint — to the observed one, not only the 1D vote-share histogr
    re-estimates the honest peak and refits with the same random numbers and optimizer settings
    as the point fit (see :func:`fit_klimek`).
 
-Variants (deviations from the paper, for sensitivity): ``joint=True`` fits the honest means and
-widths together with the fraud parameters (incremental fraud shifts the observed peak, but a free
-honest peak can also absorb incremental fraud — fi is weakly identified); ``fit_correlation``
-adds an honest turnout–share correlation ``ρ`` (0 in Klimek et al.), which any urban/rural
-difference produces in clean elections too.
+Variants (deviations from the paper; notebook 08 uses the first two, chosen by the synthetic
+recovery tests — docs/fraud_estimators.md):
+
+* ``regions`` (``unit`` of :func:`fit_tables`, :func:`honest_unit`): the honest peak of step 1 in
+  every administrative unit, each simulated station taking its unit's — a national peak reads the
+  differences between regions as fraud (Poland 2020: fi = 0.41 with one peak, 0 with a peak per
+  county). Its bias: incremental fraud moves each unit's mode too, so fi is underestimated.
+* ``fit_theta``: θ fitted within :data:`THETA_BOUNDS` (Klimek et al. fix it); a wide intensity is
+  what draws the comet to the (100 %, 100 %) corner. Below 0.1, fi and θ trade off (fraud becomes
+  a shift of the honest peak), and α is bounded below by 1 (:data:`ALPHA_BOUNDS`) for the same
+  reason: with α < 1 fraud moves the leader's share with almost no turnout change, which is what
+  honest share heterogeneity looks like.
+* ``joint=True`` fits the honest means and widths together with the fraud parameters
+  (incremental fraud shifts the observed peak, but a free honest peak can also absorb incremental
+  fraud — fi is weakly identified); ``fit_correlation`` adds an honest turnout–share correlation
+  ``ρ`` (0 in Klimek et al.), which any urban/rural difference produces in clean elections too.
 
 The null "no fraud" corresponds to ``fi = fe = 0``; the fit is a descriptive model, not a test.
 """
 
-from analysis.stats.klimek.fit import DEFAULT_GRID, KlimekFitResult, fit_klimek, fit_tables
-from analysis.stats.klimek.model import ALPHA_BOUNDS, HonestParameters, hellinger2, honest_parameters
+from analysis.stats.klimek.fit import (
+    DEFAULT_GRID,
+    THETA_BOUNDS,
+    KlimekFitResult,
+    fit_klimek,
+    fit_tables,
+)
+from analysis.stats.klimek.model import (
+    ALPHA_BOUNDS,
+    MIN_UNIT_STATIONS,
+    HonestParameters,
+    hellinger2,
+    honest_parameters,
+    honest_unit,
+    regional_honest,
+)
 
 __all__ = [
     "ALPHA_BOUNDS",
     "DEFAULT_GRID",
+    "MIN_UNIT_STATIONS",
+    "THETA_BOUNDS",
     "HonestParameters",
     "KlimekFitResult",
     "fit_klimek",
     "fit_tables",
     "hellinger2",
     "honest_parameters",
+    "honest_unit",
+    "regional_honest",
 ]

@@ -11,13 +11,16 @@ from analysis.core.results import FlatResult
 from analysis.stats import measures
 from analysis.stats.klimek.model import (
     ALPHA_BOUNDS,
+    MIN_UNIT_STATIONS,
     HonestParameters,
     _Draws,
     _draws,
     _fingerprint,
-    _simulate,
+    _honest_rates,
+    _with_fraud,
     hellinger2,
     honest_parameters,
+    regional_honest,
 )
 
 
@@ -38,13 +41,17 @@ class KlimekFitResult(FlatResult):
     honest : HonestParameters
         The honest parameters used (held fixed, or fitted with ``joint``).
     theta : float
-        The width of the fraud intensity distribution (fixed, not fitted).
+        The width θ of the fraud intensity distribution (fitted with ``fit_theta``, else fixed).
+    theta_ci : tuple of float
+        Its percentile-bootstrap interval (NaN when fixed or without bootstrap).
+    honest_model : str
+        ``"national"`` (one honest peak, Klimek et al.) or ``"per unit"`` (a peak per region or other unit).
     n_stations, bins : int
         Stations fitted and fingerprint bins a side.
     observed, fitted : numpy.ndarray
         The normalised observed and fitted fingerprints (``bins`` × ``bins``).
     bootstrap : numpy.ndarray
-        (3, n_bootstrap): the refits' fi, fe, α.
+        (4, n_bootstrap): the refits' fi, fe, α, θ.
     """
 
     fi: float
@@ -56,11 +63,13 @@ class KlimekFitResult(FlatResult):
     distance: float
     honest: HonestParameters
     theta: float
+    theta_ci: tuple
+    honest_model: str
     n_stations: int
     bins: int
     observed: np.ndarray
     fitted: np.ndarray
-    bootstrap: np.ndarray  # (3, n_bootstrap): fi, fe, α
+    bootstrap: np.ndarray  # (4, n_bootstrap): fi, fe, α, θ
 
     @property
     def statistic(self) -> float:
@@ -68,17 +77,30 @@ class KlimekFitResult(FlatResult):
         return self.distance
 
 
-def _objective(params, d: _Draws, observed: np.ndarray, theta: float, bins: int) -> float:
-    fi, fe, alpha, tm, ts, vm, vs, rho = params
+THETA_BOUNDS = (0.1, 1.0)
+
+
+def _objective(params, d: _Draws, observed: np.ndarray, bins: int, honest_rates=None) -> float:
+    """Squared Hellinger distance of the model at ``params`` = (fi, fe, α, θ, t̄, σ_t, v̄, σ_v, ρ).
+
+    ``honest_rates``: the copies' honest (turnout, share) where the honest parameters are held
+    fixed (drawn once per fit), used in place of ``params[4:]``.
+    """
+    fi, fe, alpha, theta = params[:4]
     if (
         fi < 0
         or fe < 0
         or fi + fe > 1
         or not ALPHA_BOUNDS[0] <= alpha <= ALPHA_BOUNDS[1]
-        or not (0 < tm < 1 and 0 < vm < 1 and 0.002 < ts < 0.5 and 0.002 < vs < 0.5 and -0.95 < rho < 0.95)
+        or not THETA_BOUNDS[0] <= theta <= THETA_BOUNDS[1]
     ):
         return 1.0 + abs(min(fi, 0)) + abs(min(fe, 0)) + max(fi + fe - 1, 0)  # outside: worse than any fit
-    t2, v2 = _simulate(d, (tm, ts, vm, vs, rho), fi, fe, alpha, theta)
+    if honest_rates is None:
+        tm, ts, vm, vs, rho = params[4:9]
+        if not (0 < tm < 1 and 0 < vm < 1 and 0.002 < ts < 0.5 and 0.002 < vs < 0.5 and -0.95 < rho < 0.95):
+            return 1.0
+        honest_rates = _honest_rates(d, (tm, ts, vm, vs, rho))
+    t2, v2 = _with_fraud(d, *honest_rates, fi, fe, alpha, theta)
     return hellinger2(observed, _fingerprint(t2, v2, bins))
 
 
@@ -98,67 +120,64 @@ def _nelder_mead(fun, x0, steps, maxiter):
     )
 
 
-_STEPS = np.array([0.1, 0.01, 0.5, 0.02, 0.01, 0.02, 0.01, 0.1])
+_STEPS = np.array([0.1, 0.01, 0.5, 0.1, 0.02, 0.01, 0.02, 0.01, 0.1])
 
 
-def _fit_once(
-    turnout,
-    share,
-    registered,
-    theta,
-    bins,
-    d: _Draws,
-    grid,
-    start=None,
-    maxiter=600,
-    joint=False,
-    fit_correlation=False,
-):
+def _fit_once(turnout, share, registered, region, d: _Draws, grid, *, theta, fit_theta, joint, fit_correlation,
+              bins, maxiter, sim_region=None, start=None):  # fmt: skip
     """One fit on given stations with given common random numbers ``d``.
 
-    With ``start`` the profile search is skipped; in every case the final step is a Nelder–Mead
-    from the start with ``maxiter`` iterations, so the point fit and each bootstrap refit are the
-    same map (profile start → polish) applied to different observed fingerprints.
+    The free parameters are (fi, fe, α), θ with ``fit_theta``, and the honest ones with
+    ``joint``; the others are held (θ at ``theta``, the honest peak at the observed one —
+    national, or per region where ``region`` codes are given). With ``start`` the profile search
+    is skipped; in every case the final step is a Nelder–Mead from the start with ``maxiter``
+    iterations, so the point fit and each bootstrap refit are the same map (profile start →
+    polish) applied to different observed fingerprints.
     """
     observed = _fingerprint(turnout, share, bins)
     h = honest_parameters(turnout, share, registered)
     honest0 = np.array([h.turnout_mean, h.turnout_sd, h.leader_mean, h.leader_sd, 0.0])
+    fixed = rates = None
+    if region is not None:
+        table = regional_honest(turnout, share, registered, region, min_stations=MIN_UNIT_STATIONS)
+        # Each simulated copy takes the peak (estimated on these stations) of its region.
+        fixed = tuple(table[sim_region].T)
+    elif not joint:
+        fixed = tuple(honest0)
+    if fixed is not None:
+        rates = _honest_rates(d, fixed)
+    free = np.r_[True, True, True, fit_theta, [joint] * 4, joint and fit_correlation]
+    full = np.r_[0.0, 0.0, 2.0, theta, honest0]
 
-    if joint and fit_correlation:
+    def obj(p):
+        x = full.copy()
+        x[free] = p
+        return _objective(x, d, observed, bins, rates)
 
-        def obj(p):
-            return _objective(p, d, observed, theta, bins)
-    elif joint:
-
-        def obj(p):  # ρ = 0 as in Klimek et al.
-            return _objective((*p[:7], 0.0), d, observed, theta, bins)
-    else:
-
-        def obj(p):  # Klimek et al.: honest parameters fixed at the observed peak
-            return _objective((*p[:3], *honest0), d, observed, theta, bins)
-
-    n_par = (8 if fit_correlation else 7) if joint else 3
+    steps = _STEPS[free]
     if start is None:
         # Profile over fi: for each fi of the grid, the best fe of a scan starts a Nelder–Mead
-        # over the other parameters (with ``joint``: also the honest ones, since incremental
-        # fraud shifts the honest peak); the best profile point starts the final Nelder–Mead.
+        # over the other free parameters; the best profile point starts the final Nelder–Mead.
         best, best_val = None, np.inf
         for fi in grid["fi"]:
-            fe0 = min(grid["fe"], key=lambda fe: obj(np.r_[fi, fe, 2.0, honest0][:n_par]))
-            x0 = np.r_[fe0, 2.0, honest0][: n_par - 1]
-            res = _nelder_mead(lambda q, fi=fi: obj(np.r_[fi, q]), x0, _STEPS[1:n_par], maxiter // 4)
+            x0 = full[free].copy()
+            x0[0] = fi
+            x0[1] = min(grid["fe"], key=lambda fe, x0=x0: obj(np.r_[fi, fe, x0[2:]]))
+            res = _nelder_mead(lambda q, fi=fi: obj(np.r_[fi, q]), x0[1:], steps[1:], maxiter // 4)
             if res.fun < best_val:
                 best, best_val = np.r_[fi, res.x], res.fun
         start = best
     else:
-        # A refit starts from the point estimate, with this resample's honest peak where the
-        # honest parameters are not fitted.
-        start = np.r_[np.asarray(start, dtype=float)[:3], honest0][:n_par] if not joint else start
-    start = np.asarray(start, dtype=float)[:n_par]
-    res = _nelder_mead(obj, start, _STEPS[:n_par], maxiter)
-    x = np.r_[res.x, honest0[n_par - 3 :]][:8] if n_par < 8 else res.x.copy()
+        # A refit starts from the point estimate (fraud parameters; the honest ones of the
+        # resample's own peak where they are not fitted).
+        start = np.asarray(start, dtype=float)[free]
+    res = _nelder_mead(obj, start, steps, maxiter)
+    x = full.copy()
+    x[free] = res.x
     x[0], x[1] = max(x[0], 0.0), max(x[1], 0.0)
-    fitted = _fingerprint(*_simulate(d, x[3:], x[0], x[1], x[2], theta), bins)
+    if rates is None:
+        rates = _honest_rates(d, tuple(x[4:]))
+    fitted = _fingerprint(*_with_fraud(d, *rates, *x[:4]), bins)
     return x, float(res.fun), observed, fitted
 
 
@@ -179,6 +198,8 @@ def fit_klimek(
     maxiter: int = 600,
     joint: bool = False,
     fit_correlation: bool = False,
+    fit_theta: bool = False,
+    regions=None,
     max_stations: int | None = 30000,
 ) -> KlimekFitResult:
     """Estimate Klimek et al.'s ``fi``, ``fe`` and ``α`` from polling-station counts.
@@ -191,7 +212,7 @@ def fit_klimek(
         Per station: registered voters, ballots issued (turnout numerator), the leader's
         votes and ballots counted (valid + invalid, the leader share's denominator).
     theta : float
-        Width of the fraud intensity distribution (fixed, not fitted).
+        Width of the fraud intensity distribution (the start value with ``fit_theta``).
     bins : int
         Fingerprint bins a side.
     replicates : int, optional
@@ -215,6 +236,14 @@ def fit_klimek(
         are held at the observed peak and left flank, as Klimek et al. did.
     fit_correlation : bool
         With ``joint``: also fit an honest turnout–share correlation.
+    fit_theta : bool
+        Fit θ too (Klimek et al. fix it): a wide intensity distribution is what draws the comet
+        from the honest peak to the (100 %, 100 %) corner.
+    regions : array_like, optional
+        Region (or other unit) of every station: the honest peak is then estimated in every
+        region (regions of fewer than :data:`MIN_UNIT_STATIONS` fitted stations take the
+        national one) and held fixed — the honest model's between-region heterogeneity, which
+        one national peak attributes to fraud. Not with ``joint``.
     max_stations : int, optional
         Above this many stations a random subsample (seeded) is fitted.
 
@@ -262,42 +291,35 @@ def fit_klimek(
         raise ValueError(
             f"only {int(ok.sum())} stations with ≥ {min_registered} registered and ballots counted: too few to fit"
         )
+    if regions is not None and joint:
+        raise ValueError("regions fixes the honest peaks per region: not with joint=True")
+    code = None if regions is None else np.unique(np.asarray(regions).astype(str), return_inverse=True)[1][ok]
     reg, t, v = reg[ok], np.clip(iss[ok] / reg[ok], 0, 1), np.clip(lv[ok] / cnt[ok], 0, 1)
     if max_stations is not None and reg.size > max_stations:
         # A random subsample keeps the fit affordable; 30,000 stations pin a 25×25 fingerprint.
         keep = np.sort(np.random.default_rng([seed, 1]).choice(reg.size, max_stations, replace=False))
         reg, t, v = reg[keep], t[keep], v[keep]
+        code = None if code is None else np.unique(code[keep], return_inverse=True)[1]
     grid = grid or DEFAULT_GRID
     if replicates is None:  # about 60,000 simulated stations per evaluation
         replicates = int(max(1, np.ceil(60_000 / reg.size)))
     # Common random numbers, drawn once and shared by the point fit and every bootstrap refit.
     d = _draws(reg, replicates, np.random.default_rng(seed))
-    x = _fit_once(t, v, reg, theta, bins, d, grid, maxiter=maxiter, joint=joint, fit_correlation=fit_correlation)[0]
+    sim_region = None if code is None else code[d.source]
+    opts = dict(theta=theta, fit_theta=fit_theta, joint=joint, fit_correlation=fit_correlation, bins=bins,
+                maxiter=maxiter, sim_region=sim_region)  # fmt: skip
+    x = _fit_once(t, v, reg, code, d, grid, **opts)[0]
     # Polish with the refit step itself, so the estimate is what a refit of the full sample gives.
-    x, dist, observed, fitted = _fit_once(
-        t, v, reg, theta, bins, d, grid, start=x, maxiter=maxiter, joint=joint, fit_correlation=fit_correlation
-    )
+    x, dist, observed, fitted = _fit_once(t, v, reg, code, d, grid, start=x, **opts)
 
-    boot = np.full((3, 0), np.nan)
-    cis = [(np.nan, np.nan)] * 3
+    boot = np.full((4, 0), np.nan)
+    cis = [(np.nan, np.nan)] * 4
     if n_bootstrap > 0:
 
         def refit(idx):
             idx = idx.astype(np.int64)
-            xb = _fit_once(
-                t[idx],
-                v[idx],
-                reg[idx],
-                theta,
-                bins,
-                d,
-                grid,
-                start=x,
-                maxiter=maxiter,
-                joint=joint,
-                fit_correlation=fit_correlation,
-            )[0]
-            return xb[:3]
+            sub = None if code is None else code[idx]
+            return _fit_once(t[idx], v[idx], reg[idx], sub, d, grid, start=x, **opts)[0][:4]
 
         res = stats.bootstrap(
             (np.arange(t.size, dtype=float),),
@@ -310,7 +332,9 @@ def fit_klimek(
         )
         boot = np.asarray(res.bootstrap_distribution)
         cis = [(float(lo), float(hi)) for lo, hi in zip(res.confidence_interval.low, res.confidence_interval.high)]
-    honest = HonestParameters(*(float(a) for a in x[3:]))
+        if not fit_theta:
+            cis[3] = (np.nan, np.nan)
+    honest = HonestParameters(*(float(a) for a in x[4:]))
     return KlimekFitResult(
         float(x[0]),
         float(x[1]),
@@ -320,7 +344,9 @@ def fit_klimek(
         cis[2],
         dist,
         honest,
-        theta,
+        float(x[3]),
+        cis[3],
+        "national" if code is None else "per unit",
         int(reg.size),
         bins,
         observed,
@@ -329,7 +355,7 @@ def fit_klimek(
     )
 
 
-def fit_tables(stations, votes, leader: str, **kwargs) -> KlimekFitResult:
+def fit_tables(stations, votes, leader: str, *, unit: str | None = None, **kwargs) -> KlimekFitResult:
     """:func:`fit_klimek` on canonical tables (ordinary stations only where types are known).
 
     Parameters
@@ -338,6 +364,9 @@ def fit_tables(stations, votes, leader: str, **kwargs) -> KlimekFitResult:
         Canonical stations and long votes tables.
     leader : str
         The leader's name in ``votes["candidate"]``.
+    unit : str, optional
+        A grouping column (``"region"``, ``"county"``, …; :func:`honest_unit` picks one): honest
+        peaks per unit (``regions`` of :func:`fit_klimek`). None: one national peak.
     **kwargs
         Keyword arguments of :func:`fit_klimek`.
 
@@ -372,4 +401,6 @@ def fit_tables(stations, votes, leader: str, **kwargs) -> KlimekFitResult:
     reg = measures._as_float(stations["registered"])
     iss = measures.turnout_numerator(stations, "issued")
     cnt = measures.ballots_counted(stations)
+    if unit is not None:
+        kwargs["regions"] = stations[unit].astype(str).to_numpy()[keep]
     return fit_klimek(reg[keep], iss[keep], lv[keep], cnt[keep], **kwargs)

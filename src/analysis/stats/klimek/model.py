@@ -9,7 +9,7 @@ from scipy import special, stats
 
 from analysis.stats.distributions import fingerprint
 
-ALPHA_BOUNDS = (0.5, 6.0)
+ALPHA_BOUNDS = (1.0, 6.0)
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,8 @@ def honest_parameters(turnout, leader_share, registered=None, *, grid: int = 512
     def left_peak(x, size):
         fin = np.isfinite(x)
         x = x[fin]
+        if np.ptp(x) == 0:  # all rates equal (a unit of identical stations): no density to estimate
+            return float(x[0]), 1e-3
         sample = x if x.size <= 20000 else x[:: max(1, x.size // 20000)]
         kde = stats.gaussian_kde(sample)
         xs = np.linspace(0.0, 1.0, grid)
@@ -141,13 +143,98 @@ class _Draws:
     ev: np.ndarray
     u: np.ndarray
     z: np.ndarray
+    source: np.ndarray | None = None  # index of the fitted station each copy simulates
 
 
 def _draws(registered: np.ndarray, replicates: int, rng: np.random.Generator) -> _Draws:
     n = np.tile(registered.astype(float), replicates)
     size = n.size
     g = rng.standard_normal((5, size))
-    return _Draws(n, g[0], g[1], g[2], g[3], rng.random(size), np.abs(g[4]))
+    source = np.tile(np.arange(registered.size), replicates)
+    return _Draws(n, g[0], g[1], g[2], g[3], rng.random(size), np.abs(g[4]), source)
+
+
+#: Fewest stations of an honest unit (region) whose own peak is estimated; smaller ones take the national one.
+MIN_UNIT_STATIONS = 50
+
+
+def honest_unit(stations, candidates=("county", "district", "region"), min_stations: int = MIN_UNIT_STATIONS):
+    """The finest administrative unit whose typical member can pin its own honest peak.
+
+    The first column of ``candidates`` (finest first) present in ``stations`` whose median unit
+    has at least ``min_stations`` ordinary stations; None when none has.
+
+    Parameters
+    ----------
+    stations : pandas.DataFrame
+        Canonical stations table.
+    candidates : sequence of str
+        Grouping columns, finest first.
+    min_stations : int
+        Stations a median unit needs.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> st = pd.DataFrame({"region": ["a"] * 100 + ["b"] * 100, "district": [str(i // 10) for i in range(200)]})
+    >>> honest_unit(st)
+    'region'
+    """
+    ordinary = stations
+    if "station_type" in stations:
+        ordinary = stations[stations["station_type"].astype(str) == "ordinary"]
+    for column in candidates:
+        if column in ordinary and ordinary[column].notna().all():
+            if ordinary.groupby(column, observed=True).size().median() >= min_stations:
+                return column
+    return None
+
+
+def regional_honest(turnout, leader_share, registered, region, *, min_stations: int = MIN_UNIT_STATIONS) -> np.ndarray:
+    """Klimek et al.'s honest peak (:func:`honest_parameters`) in every region separately.
+
+    Parameters
+    ----------
+    turnout, leader_share, registered : array_like
+        Station rates and electorates.
+    region : array_like of int
+        Region code of every station (0 … R − 1).
+    min_stations : int
+        Regions with fewer stations take the national parameters (a flank of a few stations
+        does not pin a peak).
+
+    Returns
+    -------
+    numpy.ndarray
+        (R, 5): turnout mean and sd, leader-share mean and sd, correlation (0) per region code.
+
+    References
+    ----------
+    Klimek, Yegorov, Hanel & Thurner (2012), *PNAS* 109(41), 16469-16473 (the honest peak);
+    applied per region as the honest model's regional heterogeneity.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(2)
+    >>> t = np.r_[rng.normal(0.5, 0.05, 3000), rng.normal(0.7, 0.05, 3000)]
+    >>> h = regional_honest(t, rng.normal(0.4, 0.05, 6000), np.full(6000, 1e9), np.repeat([0, 1], 3000))
+    >>> np.round(h[:, 0], 1).tolist()
+    [0.5, 0.7]
+    """
+    t, v = np.asarray(turnout, float), np.asarray(leader_share, float)
+    reg, code = np.asarray(registered, float), np.asarray(region, np.int64)
+    national = honest_parameters(t, v, reg)
+    out = np.tile([national.turnout_mean, national.turnout_sd, national.leader_mean, national.leader_sd, 0.0],
+                  (int(code.max()) + 1, 1))  # fmt: skip
+    for c in np.flatnonzero(np.bincount(code) >= min_stations):  # one density estimate per region
+        sel = code == c
+        h = honest_parameters(t[sel], v[sel], reg[sel], grid=256)
+        out[c, :4] = h.turnout_mean, h.turnout_sd, h.leader_mean, h.leader_sd
+    return out
 
 
 def _truncated(mean: float, sd: float, u: np.ndarray) -> np.ndarray:
@@ -157,15 +244,20 @@ def _truncated(mean: float, sd: float, u: np.ndarray) -> np.ndarray:
     return np.clip(mean + sd * special.ndtri(q), 0.0, 1.0)
 
 
-def _simulate(d: _Draws, honest, fi: float, fe: float, alpha: float, theta: float):
+def _honest_rates(d: _Draws, honest):
+    """Honest station rates: normal truncated to [0, 1] by inverse CDF of the common uniforms (a
+    Gaussian copula with correlation ρ couples turnout and share), then binomial noise in its
+    normal approximation. ``honest`` = (t̄, σ_t, v̄, σ_v, ρ), scalars or one value per copy."""
     tm, ts, vm, vs, rho = honest
-    # Honest rates: normal truncated to [0, 1] by inverse CDF of the common uniforms (a
-    # Gaussian copula with correlation ρ couples turnout and share), then binomial noise in its
-    # normal approximation.
     t = _truncated(tm, ts, special.ndtr(d.zt))
     t = np.clip(t + np.sqrt(t * (1 - t) / d.n) * d.et, 0.0, 1.0)
     v = _truncated(vm, vs, special.ndtr(rho * d.zt + np.sqrt(1.0 - rho * rho) * d.zv))
     v = np.clip(v + np.sqrt(v * (1 - v) / np.maximum(d.n * t, 1.0)) * d.ev, 0.0, 1.0)
+    return t, v
+
+
+def _with_fraud(d: _Draws, t, v, fi: float, fe: float, alpha: float, theta: float):
+    """Klimek et al.'s fraud applied to honest rates ``(t, v)`` of the copies (common uniforms)."""
     x = np.zeros_like(t)
     inc = d.u < fi
     ext = (d.u >= fi) & (d.u < fi + fe)
@@ -176,3 +268,7 @@ def _simulate(d: _Draws, honest, fi: float, fe: float, alpha: float, theta: floa
     with np.errstate(divide="ignore", invalid="ignore"):
         v2 = np.where(t2 > 0, won / t2, v)
     return t2, np.clip(v2, 0.0, 1.0)
+
+
+def _simulate(d: _Draws, honest, fi: float, fe: float, alpha: float, theta: float):
+    return _with_fraud(d, *_honest_rates(d, honest), fi, fe, alpha, theta)
