@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.core.canonical import ADDED_ON_DAY_COLUMN, IMPOSSIBLE_COLUMN, PSEUDO_STATION_TYPES
+from analysis.core.canonical import ADDED_ON_DAY_COLUMN, IMPOSSIBLE_COLUMN
 from analysis.core.results import FlatResult
 from analysis.stats import measures
+from analysis.stats.distributions.station_types import count_types, pseudo_count
 
 WEIGHTINGS = ("stations", "voters", "registered")
 DEFAULT_THRESHOLDS = (0.80, 0.90, 0.95, 0.99)
@@ -83,82 +84,6 @@ class StationMeasures:
     def n_excluded_pseudo(self) -> int:
         """Pseudo-stations (:data:`analysis.core.canonical.PSEUDO_STATION_TYPES`) left out by type."""
         return pseudo_count(self.excluded_types)
-
-
-def excluded_by_type(
-    station_type, *, station_types: Sequence[str] | None = None, exclude_station_types: Sequence[str] | None = None
-) -> dict[str, int]:
-    """How many stations a station-type selection leaves out, per type.
-
-    Parameters
-    ----------
-    station_type : array_like
-        The ``station_type`` of every station (missing values count as ``"unknown"``).
-    station_types : sequence of str, optional
-        Types kept (None keeps every type).
-    exclude_station_types : sequence of str, optional
-        Types left out (after ``station_types``; None or empty leaves none out).
-
-    Returns
-    -------
-    dict
-        ``{station type: stations left out}``, types with none left out omitted, sorted by type.
-
-    References
-    ----------
-    None: a count. Issue 10: pseudo-stations (remote electronic voting, abroad) stay out of
-    station-level nulls by default, with the count shown.
-
-    Examples
-    --------
-    >>> types = ["ordinary", "abroad", "electronic", "abroad", "military"]
-    >>> excluded_by_type(types, exclude_station_types=["electronic", "abroad"])
-    {'abroad': 2, 'electronic': 1}
-    >>> excluded_by_type(types, station_types=["ordinary"])
-    {'abroad': 2, 'electronic': 1, 'military': 1}
-    """
-    stype = pd.Series(station_type, dtype="string").fillna("unknown").to_numpy(dtype=object)
-    return _count_types(stype, _type_mask(stype, station_types, exclude_station_types))
-
-
-def pseudo_count(excluded_types) -> int:
-    """Of a ``{station type: count}`` mapping, the pseudo-stations (electronic voting, abroad).
-
-    Parameters
-    ----------
-    excluded_types : mapping
-        ``{station type: stations}``, e.g. from :func:`excluded_by_type`.
-
-    Returns
-    -------
-    int
-        The stations of the types in :data:`analysis.core.canonical.PSEUDO_STATION_TYPES`.
-
-    References
-    ----------
-    None: a count (issue 10, "Data").
-
-    Examples
-    --------
-    >>> pseudo_count({"abroad": 2, "electronic": 1, "military": 1})
-    3
-    """
-    return int(sum(excluded_types.get(t, 0) for t in PSEUDO_STATION_TYPES))
-
-
-def _type_mask(stype: np.ndarray, station_types, exclude_station_types) -> np.ndarray:
-    """True where a station's type is left out by the selection."""
-    out = np.zeros(stype.shape, dtype=bool)
-    if station_types is not None:
-        out |= ~np.isin(stype, list(station_types))
-    if exclude_station_types:
-        out |= np.isin(stype, list(exclude_station_types))
-    return out
-
-
-def _count_types(stype: np.ndarray, mask: np.ndarray) -> dict[str, int]:
-    types, counts = np.unique(stype[mask].astype(str), return_counts=True)
-    return {str(t): int(c) for t, c in zip(types, counts)}
 
 
 def _labels(stations: pd.DataFrame, column: str, missing: str) -> np.ndarray:
@@ -241,7 +166,7 @@ def station_measures(
         drop("station type not selected", ~np.isin(stype, list(station_types)))
     for t in dict.fromkeys(exclude_station_types or ()):
         drop(f"station type left out: {t}", stype == t)
-    excluded_types = _count_types(stype, ~keep)
+    excluded_types = count_types(stype, ~keep)
     if "flag" in stations:
         drop("flagged row", stations["flag"].fillna("").astype(str).to_numpy() != "")
     if IMPOSSIBLE_COLUMN in stations:
