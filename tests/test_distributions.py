@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.core import registry
+from analysis.core import canonical, registry
 from analysis.stats import distributions as D
 from analysis.stats import measures
 from analysis.stats.full_turnout import count_extreme
@@ -68,6 +68,52 @@ def test_station_measures_definitions_and_exclusions():
     assert boxes.excluded == {"station type not selected": 1, "turnout undefined (registered 0 or counts missing)": 1}
     with pytest.raises(ValueError, match="one value per stations row"):
         D.station_measures(stations, lv[:3])
+
+
+def test_station_measures_leaves_out_pseudo_stations_and_counts_them_by_type():
+    # Issue 10: electronic-voting and abroad pseudo-stations stay out of station-level nulls by
+    # default, with the count shown. Counted per type, before every other reason.
+    stations = pd.DataFrame(
+        {
+            "station_type": ["ordinary", "abroad", "electronic", "abroad", "military", "ordinary"],
+            "registered": pd.array([100, 50, 0, 80, 40, 90], dtype="Int64"),
+            "ballots_issued": pd.array([60, 50, 30, 40, 40, 45], dtype="Int64"),
+            "invalid": pd.array([0, 0, 0, 0, 0, 0], dtype="Int64"),
+            "valid": pd.array([60, 50, 30, 40, 40, 45], dtype="Int64"),
+            "flag": ["", "", "", "missing: lost", "", ""],
+        }
+    )
+    lv = [30, 20, 10, 20, 39, 15]
+    m = D.station_measures(stations, lv, exclude_station_types=list(canonical.PSEUDO_STATION_TYPES))
+    assert list(m.index) == [0, 4, 5]
+    # the flagged abroad row counts under its type (the first reason), the 0-registered
+    # electronic one too
+    assert m.excluded == {"station type left out: abroad": 2, "station type left out: electronic": 1}
+    assert m.excluded_types == {"abroad": 2, "electronic": 1} and m.n_excluded_pseudo == 3
+    # station_types first, then exclude_station_types; only pseudo types count as pseudo
+    m = D.station_measures(
+        stations, lv, station_types=["ordinary", "military", "abroad"], exclude_station_types=["military"]
+    )
+    assert list(m.index) == [0, 1, 5]
+    assert m.excluded_types == {"electronic": 1, "military": 1}
+    assert m.n_excluded_pseudo == 1
+    assert m.excluded["flagged row"] == 1  # the flagged abroad row is kept by type, left out as flagged
+    # without a selection nothing is left out by type
+    assert (
+        D.station_measures(stations, lv).excluded_types == {}
+        and D.station_measures(stations, lv).n_excluded_pseudo == 0
+    )
+    # the same counts from the type column alone, as notebook 04 counts its null's types
+    assert D.excluded_by_type(stations["station_type"], exclude_station_types=["electronic", "abroad"]) == {
+        "abroad": 2,
+        "electronic": 1,
+    }
+    assert D.excluded_by_type(stations["station_type"], station_types=["ordinary"]) == {
+        "abroad": 2,
+        "electronic": 1,
+        "military": 1,
+    }
+    assert D.pseudo_count({"abroad": 2, "electronic": 1, "military": 1}) == 3
 
 
 def test_station_measures_excludes_impossible_counts_by_reason_and_carries_added_voters():

@@ -57,6 +57,8 @@ def test_choices_in_config_match_the_code_that_takes_them():
     assert set(specs["04_full_turnout"]["null_model_threshold"]["choices"]) < set(full_turnout.NULLS)
     assert tuple(specs["07_calibration_power"]["power_grid"]["keys"]["choices"]) == simulate.FRAUD_TYPES
     assert set(specs["01_clean_kz2011"]["leader"]["choices"]) == set(kz2011.CANDIDATES)
+    # issue 10: pseudo-stations stay out of notebook 03's station-level statistics by default
+    assert tuple(specs["03_distributions"]["exclude_station_types"]["default"]) == canonical.PSEUDO_STATION_TYPES
     for source, name, entry in _entries():
         if name.endswith("station_types"):
             assert tuple(entry["items"]["choices"]) == canonical.STATION_TYPES, (source, name)

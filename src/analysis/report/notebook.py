@@ -67,17 +67,26 @@ def load_election_measures(
     turnout_definition: str = "issued",
     min_registered: int = 0,
     station_types: Sequence[str] | None = None,
+    exclude_station_types: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, StationMeasures]:
     """``(stations, votes, measures)`` of a station-level election, the leader from its config.
 
     Reads through ``analysis.data.datasets.load_stations`` (raises ``DatasetUnavailable`` where
-    the data cannot be had); no statistics here.
+    the data cannot be had); no statistics here. ``station_types`` / ``exclude_station_types``
+    select the stations of the measures by type (:func:`analysis.stats.distributions.station_measures`;
+    the default keeps every type: notebooks that tabulate stations by type, pseudo-stations
+    included, load them all and select for their nulls).
     """
     cfg = config.load_election(election)
     stations, votes = datasets.load_stations(election)
     lv = measures.leader_votes(stations, votes, cfg["leader"])
     m = station_measures(
-        stations, lv, turnout_definition=turnout_definition, min_registered=min_registered, station_types=station_types
+        stations,
+        lv,
+        turnout_definition=turnout_definition,
+        min_registered=min_registered,
+        station_types=station_types,
+        exclude_station_types=exclude_station_types,
     )
     return stations, votes, m
 

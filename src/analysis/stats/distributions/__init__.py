@@ -11,7 +11,8 @@ bridge from the canonical ``stations`` table to those arrays, and it counts ever
 leaves out, by reason, instead of dropping it silently.
 
 Modules: :mod:`~analysis.stats.distributions.stations` (station arrays, high-turnout vote
-shares, regional shares), :mod:`~analysis.stats.distributions.histograms` (histograms and the
+shares, regional shares), :mod:`~analysis.stats.distributions.station_types` (stations left out
+by type: pseudo-stations), :mod:`~analysis.stats.distributions.histograms` (histograms and the
 fingerprint), :mod:`~analysis.stats.distributions.shape` (skewness, kurtosis, dip test),
 :mod:`~analysis.stats.distributions.correlation` (correlation, Sobyanin–Sukhovolsky) and
 :mod:`~analysis.stats.distributions.summary` (notebook 03's key numbers; calibration tests
@@ -34,6 +35,7 @@ from analysis.stats.distributions.shape import (
     dip_test,
     shape,
 )
+from analysis.stats.distributions.station_types import excluded_by_type, pseudo_count
 from analysis.stats.distributions.stations import (
     DEFAULT_THRESHOLDS,
     WEIGHTINGS,
@@ -61,9 +63,11 @@ __all__ = [
     "StationMeasures",
     "correlation",
     "dip_test",
+    "excluded_by_type",
     "fingerprint",
     "histogram",
     "leader_votes_at_high_turnout",
+    "pseudo_count",
     "regional_leader_share",
     "shape",
     "sobyanin_sukhovolsky",

@@ -16,6 +16,7 @@ import pandas as pd
 from analysis.core.canonical import ADDED_ON_DAY_COLUMN, IMPOSSIBLE_COLUMN
 from analysis.core.results import FlatResult
 from analysis.stats import measures
+from analysis.stats.distributions.station_types import count_types, pseudo_count
 
 WEIGHTINGS = ("stations", "voters", "registered")
 DEFAULT_THRESHOLDS = (0.80, 0.90, 0.95, 0.99)
@@ -54,6 +55,9 @@ class StationMeasures:
         Voters added to the roll on election day (the canonical ``added_on_day`` column; NaN
         where a station's count is missing); None where the table has no such column or the
         source does not say for any station.
+    excluded_types : dict
+        Stations left out by the type selection (``station_types``, ``exclude_station_types``),
+        by ``station_type`` (:func:`excluded_by_type`).
     """
 
     turnout: np.ndarray
@@ -69,11 +73,17 @@ class StationMeasures:
     n_input: int
     excluded: dict = field(default_factory=dict)
     added_on_day: np.ndarray | None = None
+    excluded_types: dict = field(default_factory=dict)
 
     @property
     def n(self) -> int:
         """Number of stations kept."""
         return int(self.turnout.size)
+
+    @property
+    def n_excluded_pseudo(self) -> int:
+        """Pseudo-stations (:data:`analysis.core.canonical.PSEUDO_STATION_TYPES`) left out by type."""
+        return pseudo_count(self.excluded_types)
 
 
 def _labels(stations: pd.DataFrame, column: str, missing: str) -> np.ndarray:
@@ -89,6 +99,7 @@ def station_measures(
     turnout_definition: str = "issued",
     min_registered: int = 0,
     station_types: Sequence[str] | None = None,
+    exclude_station_types: Sequence[str] | None = None,
 ) -> StationMeasures:
     """Turnout, leader share and sizes of the stations passing the filters.
 
@@ -105,6 +116,10 @@ def station_measures(
         Keep stations with at least this many registered voters.
     station_types : sequence of str, optional
         Keep only these ``station_type`` values (None keeps all).
+    exclude_station_types : sequence of str, optional
+        Leave out these ``station_type`` values (e.g.
+        :data:`analysis.core.canonical.PSEUDO_STATION_TYPES`; None leaves none out). Counted
+        per type in ``excluded`` (``"station type left out: <type>"``) and ``excluded_types``.
 
     Returns
     -------
@@ -149,6 +164,9 @@ def station_measures(
 
     if station_types is not None:
         drop("station type not selected", ~np.isin(stype, list(station_types)))
+    for t in dict.fromkeys(exclude_station_types or ()):
+        drop(f"station type left out: {t}", stype == t)
+    excluded_types = count_types(stype, ~keep)
     if "flag" in stations:
         drop("flagged row", stations["flag"].fillna("").astype(str).to_numpy() != "")
     if IMPOSSIBLE_COLUMN in stations:
@@ -176,6 +194,7 @@ def station_measures(
         n_input=len(stations),
         excluded=dict(sorted(excluded.items())),
         added_on_day=None if added is None else added[keep],
+        excluded_types=excluded_types,
     )
 
 

@@ -231,13 +231,17 @@ def full_turnout_test(
     # ballots is a clerical error, so at most the ballots count as added.
     added = np.minimum(added, x)
     x, n, k = x - added, n - added, np.maximum(k - added, 0.0)
-    labels, code = np.unique(reg.astype(str), return_inverse=True)
+    # Regions as sorted labels and, per region, its stations in input order (one stable sort
+    # instead of a boolean mask over every station per region).
+    code, labels = pd.factorize(pd.Series(reg, dtype=object).astype(str), sort=True)
+    order = np.argsort(code, kind="stable")
+    bounds = np.searchsorted(code[order], np.arange(len(labels) + 1))
     p = np.empty_like(n)
     rows = []
     for g, label in enumerate(labels):
-        sel = code == g
-        fit_sel = sel & (n > 0)
-        if not fit_sel.any():  # every voter of the region's stations was added on the day
+        sel = order[bounds[g] : bounds[g + 1]]
+        fit_sel = sel[n[sel] > 0]
+        if not fit_sel.size:  # every voter of the region's stations was added on the day
             rate, rho = float("nan"), float("nan")
             p[sel] = 1.0
         elif null == "binomial":
@@ -257,13 +261,13 @@ def full_turnout_test(
             fit = fit_beta_binomial(x[fit_sel], n[fit_sel])
             p[sel] = prob_at_least(n[sel], k[sel], fit=fit)
             rate, rho = fit.mu, fit.rho
-        p[sel & (n == 0)] = 1.0  # a roll made entirely on the day is at 100 % with certainty
+        p[sel[n[sel] == 0]] = 1.0  # a roll made entirely on the day is at 100 % with certainty
         observed = int(hit[sel].sum())
         expected = float(p[sel].sum())
         rows.append(
             {
                 "region": label,
-                "n_stations": int(sel.sum()),
+                "n_stations": int(sel.size),
                 "rate": float(rate),
                 "rho": float(rho),
                 "observed": observed,
