@@ -119,7 +119,8 @@ def test_each_component_density_integrates_to_one():
 def test_simulation_matches_the_density():
     """Cell probabilities of simulated stations against the density integrated over the cells."""
     p = MixtureParameters(0.3, 0.0, 1.8, 0.6, 0.5, 0.12, 0.13, 0.15)
-    t, v, component = simulate(p, 40000, seed=7)
+    sim = simulate(p, 40000, seed=7)
+    t, v, component = sim.turnout, sim.leader_share, sim.component
     assert (component == 1).mean() == pytest.approx(0.3, abs=0.01)
     edges = np.linspace(0, 1, 11)
     observed, _, _ = np.histogram2d(t, v, bins=[edges, edges])

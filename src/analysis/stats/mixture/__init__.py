@@ -14,18 +14,26 @@ election's sums with delta-method intervals. docs/fraud_mixture.md describes the
 """
 
 from analysis.stats.mixture.fit import BOUNDS, FraudMixtureResult, fit_fraud_mixture
-from analysis.stats.mixture.model import MixtureParameters, clip_rates, simulate
-from analysis.stats.mixture.posterior import FraudVotesResult, StationPosterior, expected_fraud_votes, station_posterior
+from analysis.stats.mixture.model import MixtureParameters, SimulatedStations, clip_rates, simulate
+from analysis.stats.mixture.posterior import (
+    FraudVotesResult,
+    StationPosterior,
+    expected_fraud_votes,
+    fitted_fingerprint,
+    station_posterior,
+)
 
 __all__ = [
     "BOUNDS",
     "FraudMixtureResult",
     "FraudVotesResult",
     "MixtureParameters",
+    "SimulatedStations",
     "StationPosterior",
     "clip_rates",
     "expected_fraud_votes",
     "fit_fraud_mixture",
+    "fitted_fingerprint",
     "simulate",
     "station_posterior",
 ]

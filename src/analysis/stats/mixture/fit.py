@@ -15,6 +15,7 @@ from analysis.stats.mixture.model import (
     MixtureParameters,
     clip_rates,
     component_densities,
+    honest_density,
     t0_lower,
 )
 
@@ -36,7 +37,18 @@ class FraudMixtureResult(FlatResult):
         Wald intervals from the observed information, clipped to the parameter's range
         (NaN where the parameter is not identified: α with ``fi = fe = 0``).
     loglik : float
-        Maximised log-likelihood.
+        Maximised log-likelihood (of the reported model).
+    lr_statistic, lr_pvalue : float
+        Likelihood-ratio test of no fraud (``fi = fe = 0``) against the mixture: twice the
+        log-likelihood gain of the mixture over the honest-only fit, referred to χ² with 4
+        degrees of freedom (fi, fe, α, θ). Approximate: under no fraud α and θ are not
+        identified and fi, fe sit on their bound (Davies 1987), so the reference is a guide.
+    no_fraud_selected : bool
+        True when the test does not reject at ``1 − confidence_level``: the no-fraud model is
+        reported (fi = fe = 0, honest parameters refitted, α's interval NaN), because with fi =
+        fe = 0 the mixture's fi is not identified (incremental fraud with θ → 0 *is* the honest
+        distribution, so the unrestricted fi wanders along a flat ridge); fi and fe keep the
+        unrestricted fit's upper bounds.
     n_stations : int
         Stations fitted.
     converged : bool
@@ -46,7 +58,11 @@ class FraudMixtureResult(FlatResult):
     confidence_level : float
         Level of the intervals.
     covariance : numpy.ndarray
-        8 × 8 inverse observed information (NaN rows and columns where not identified).
+        8 × 8 inverse observed information of the unrestricted fit (NaN rows and columns where
+        not identified).
+    unrestricted : MixtureParameters
+        The unrestricted maximum-likelihood estimates (equal to the reported ones unless
+        ``no_fraud_selected``).
     """
 
     fi: float
@@ -64,11 +80,15 @@ class FraudMixtureResult(FlatResult):
     alpha_low: float
     alpha_high: float
     loglik: float
+    lr_statistic: float
+    lr_pvalue: float
+    no_fraud_selected: bool
     n_stations: int
     converged: bool
     seconds: float
     confidence_level: float
     covariance: np.ndarray
+    unrestricted: MixtureParameters
 
     @property
     def parameters(self) -> MixtureParameters:
@@ -139,15 +159,25 @@ def _steps(vec: np.ndarray) -> np.ndarray:
 _SCALE = np.array([0.1, 0.01, 1.0, 0.1, 0.1, 0.05, 0.05, 0.1])
 
 
+def _project(vec: np.ndarray) -> tuple[np.ndarray, float]:
+    """``vec`` with ``fi + fe`` scaled down to 1 where it exceeds 1, and the excess."""
+    excess = max(vec[0] + vec[1] - 1.0, 0.0)
+    if excess > 0:
+        vec = vec.copy()
+        vec[:2] = vec[:2] / (1.0 + excess)
+    return vec, excess
+
+
 def _minimise(lik: _Likelihood, start: np.ndarray, maxiter: int):
     n = lik.t.size
 
     def objective(y):
-        vec = y * _SCALE
-        if vec[0] + vec[1] > 0.999:
-            return 1e3 * (vec[0] + vec[1]), np.r_[1e3, 1e3, np.zeros(6)] * _SCALE
+        # fi + fe <= 1 (the box bounds cannot say it): beyond, the likelihood of the projected
+        # point plus a quadratic penalty, continuous at the constraint.
+        vec, excess = _project(y * _SCALE)
         ll, grad = lik.gradient(vec, _steps(vec))
-        return -ll / n, -grad * _SCALE / n
+        penalty = 1e3 * excess
+        return -ll / n + penalty * excess, (-grad / n + np.r_[2 * penalty, 2 * penalty, np.zeros(6)]) * _SCALE
 
     bounds = [(lo / s, hi / s) for (lo, hi), s in zip(BOUNDS, _SCALE, strict=True)]
     res = optimize.minimize(
@@ -158,7 +188,7 @@ def _minimise(lik: _Likelihood, start: np.ndarray, maxiter: int):
         bounds=bounds,
         options={"maxiter": maxiter, "ftol": 1e-9, "gtol": 1e-6},
     )
-    res.x = res.x * _SCALE
+    res.x = _project(res.x * _SCALE)[0]
     return res
 
 
@@ -219,6 +249,17 @@ def _covariance(info: np.ndarray, vec: np.ndarray) -> np.ndarray:
     return cov
 
 
+def _honest_fit(t, v, vec: np.ndarray) -> tuple[np.ndarray, float]:
+    """Maximum-likelihood (τ, ν, σ_τ, σ_ν) of the honest-only model (fi = fe = 0), and its log-likelihood."""
+
+    def negll(y):
+        p = MixtureParameters(0.0, 0.0, 1.0, *y, 1.0)
+        return -float(np.log(np.maximum(honest_density(t, v, p), _TINY)).sum()) / t.size
+
+    res = optimize.minimize(negll, vec[3:7], method="L-BFGS-B", bounds=BOUNDS[3:7])
+    return res.x, -res.fun * t.size
+
+
 def fit_fraud_mixture(
     turnout,
     leader_share,
@@ -239,8 +280,11 @@ def fit_fraud_mixture(
     station integrates over the fraud intensity by fixed Gauss–Legendre quadrature
     (:mod:`analysis.stats.mixture.model`). Starts: the left-flank honest peak with four fraud
     starts, each run for ``prefit_iterations`` on a seeded subsample of ``prefit_stations``;
-    the best is run to convergence on the subsample and then on all stations. Intervals: Wald, from the inverse observed information (the Hessian of the
-    log-likelihood at the maximum), clipped to [0, 1] for fi and fe.
+    the best is run to convergence on the subsample and then on all stations. Intervals: Wald,
+    from the inverse observed information (the Hessian of the log-likelihood at the maximum),
+    clipped to [0, 1] for fi and fe. A likelihood-ratio test of no fraud against the
+    honest-only fit decides whether the mixture or the no-fraud model is reported
+    (``no_fraud_selected``; see :class:`FraudMixtureResult`).
 
     Parameters
     ----------
@@ -278,8 +322,8 @@ def fit_fraud_mixture(
     --------
     >>> from analysis.stats.mixture.model import MixtureParameters, simulate
     >>> true = MixtureParameters(0.2, 0.02, 2.0, 0.6, 0.45, 0.08, 0.1, 0.1)
-    >>> t, v, _ = simulate(true, 1500, seed=3)
-    >>> res = fit_fraud_mixture(t, v)
+    >>> sim = simulate(true, 1500, seed=3)
+    >>> res = fit_fraud_mixture(sim.turnout, sim.leader_share)
     >>> bool(res.fi_low <= 0.2 <= res.fi_high), res.converged
     (True, True)
     """
@@ -300,9 +344,23 @@ def fit_fraud_mixture(
     vec = final.x
     cov = _covariance(observed_information(lik, vec), vec)
     z = stats.norm.ppf(0.5 + confidence_level / 2)
-    se = np.sqrt(np.diag(cov))
+    with np.errstate(invalid="ignore"):  # a non-positive variance (flat direction) gives NaN
+        se = np.sqrt(np.diag(cov))
     low = np.maximum(vec - z * se, [b[0] for b in BOUNDS])
     high = np.minimum(vec + z * se, [b[1] for b in BOUNDS])
+    loglik = float(np.log(lik.mix(lik.components(vec[_SHAPE]), vec[0], vec[1])).sum())
+    honest, loglik_honest = _honest_fit(t, v, vec)
+    lr = max(2.0 * (loglik - loglik_honest), 0.0)
+    pvalue = float(stats.chi2.sf(lr, df=4))
+    unrestricted = MixtureParameters.from_vector(vec)
+    no_fraud = pvalue > 1.0 - confidence_level
+    if no_fraud:
+        # Fraud not detected: the no-fraud model (fi = fe = 0, honest parameters refitted)
+        # is reported; fi, fe keep their intervals' upper bounds, α has no interval.
+        vec = np.r_[0.0, 0.0, vec[2], honest, vec[7]]
+        low[:2] = 0.0
+        low[2] = high[2] = np.nan
+        loglik = loglik_honest
     p = dict(zip(PARAMETER_NAMES, vec.tolist(), strict=True))
     return FraudMixtureResult(
         **p,
@@ -312,10 +370,14 @@ def fit_fraud_mixture(
         fe_high=float(high[1]),
         alpha_low=float(low[2]),
         alpha_high=float(high[2]),
-        loglik=float(-final.fun * t.size),
+        loglik=loglik,
+        lr_statistic=float(lr),
+        lr_pvalue=pvalue,
+        no_fraud_selected=bool(no_fraud),
         n_stations=int(t.size),
         converged=bool(final.success),
         seconds=float(time.process_time() - started),
         confidence_level=float(confidence_level),
         covariance=cov,
+        unrestricted=unrestricted,
     )

@@ -225,16 +225,29 @@ def _truncated_normal(rng, mean, sd, size):
     return mean + sd * special.ndtri(lo + rng.random(size) * (hi - lo))
 
 
-def simulate(p: MixtureParameters, n_stations: int, seed=None):
-    """Draw ``(turnout, leader_share, component)`` of ``n_stations`` stations from the model.
+@dataclass(frozen=True)
+class SimulatedStations:
+    """Stations drawn from the model: observed and honest rates, component and intensity.
 
     ``component`` is 0 (honest), 1 (incremental) or 2 (extreme).
+    """
+
+    turnout: np.ndarray
+    leader_share: np.ndarray
+    component: np.ndarray
+    honest_turnout: np.ndarray
+    honest_share: np.ndarray
+    intensity: np.ndarray
+
+
+def simulate(p: MixtureParameters, n_stations: int, seed=None) -> SimulatedStations:
+    """Draw ``n_stations`` stations from the model (rates; no binomial variation).
 
     Examples
     --------
     >>> p = MixtureParameters(0.2, 0.05, 2.0, 0.6, 0.5, 0.1, 0.1, 0.1)
-    >>> t, v, k = simulate(p, 1000, seed=1)
-    >>> t.shape, bool(((t >= 0) & (t <= 1)).all()), round(float((k == 1).mean()), 1)
+    >>> sim = simulate(p, 1000, seed=1)
+    >>> sim.turnout.shape, bool(((sim.turnout >= 0) & (sim.turnout <= 1)).all()), round(float((sim.component == 1).mean()), 1)
     ((1000,), True, 0.2)
     """
     rng = np.random.default_rng(seed)
@@ -247,4 +260,4 @@ def simulate(p: MixtureParameters, n_stations: int, seed=None):
     intensity = np.minimum(half * p.theta, 1.0)
     x = np.where(component == 1, intensity, np.where(component == 2, 1.0 - intensity, 0.0))
     t, v = forward_map(t0, v0, x, p.alpha)
-    return t, v, component
+    return SimulatedStations(t, v, component, t0, v0, x)

@@ -130,7 +130,8 @@ def expected_fraud_votes(
     --------
     >>> from analysis.stats.mixture import fit_fraud_mixture, simulate
     >>> true = MixtureParameters(0.2, 0.02, 2.0, 0.6, 0.45, 0.08, 0.1, 0.15)
-    >>> t, v, k = simulate(true, 1500, seed=3)
+    >>> sim = simulate(true, 1500, seed=3)
+    >>> t, v = sim.turnout, sim.leader_share
     >>> res = expected_fraud_votes(fit_fraud_mixture(t, v), t, v, np.full(1500, 1000))
     >>> bool(res.expected_fraud_votes_low <= res.expected_fraud_votes <= res.expected_fraud_votes_high)
     True
@@ -164,3 +165,24 @@ def expected_fraud_votes(
         confidence_level=fit.confidence_level,
         stations=post,
     )
+
+
+def fitted_fingerprint(params: MixtureParameters, bins: int = 50, *, sub: int = 4, nodes: int = DEFAULT_NODES):
+    """Cell probabilities of the fitted mixture on a ``bins`` × ``bins`` turnout × leader-share grid.
+
+    Each cell's probability is the density averaged over ``sub`` × ``sub`` midpoints times the
+    cell area (rows: turnout, columns: leader share; sums to about 1).
+
+    Examples
+    --------
+    >>> p = MixtureParameters(0.2, 0.01, 2.0, 0.6, 0.5, 0.1, 0.1, 0.2)
+    >>> round(float(fitted_fingerprint(p, 20).sum()), 2)
+    1.0
+    """
+    n = bins * sub
+    grid = (np.arange(n) + 0.5) / n
+    t, v = (a.ravel() for a in np.meshgrid(grid, grid, indexing="ij"))
+    q = fraud_nodes(t, v, params, nodes=nodes)
+    f = (1.0 - params.fi - params.fe) * honest_density(t, v, params)
+    f = f + params.fi * q.incremental.sum(axis=1) + params.fe * q.extreme.sum(axis=1)
+    return f.reshape(bins, sub, bins, sub).mean(axis=(1, 3)) / bins**2
