@@ -79,7 +79,7 @@ def forward_map(t0, v0, x, alpha):
     Examples
     --------
     >>> forward_map(0.5, 0.4, 0.2, 2.0)
-    (0.6, 0.5266666666666666)
+    (0.6, 0.52)
     """
     t0, v0, x = (np.asarray(a, dtype=float) for a in (t0, v0, x))
     t = t0 + x * (1.0 - t0)
@@ -92,7 +92,7 @@ def inverse_map(t, v, t0, alpha):
 
     Examples
     --------
-    >>> x, v0, jac = inverse_map(0.6, 0.5266666666666666, 0.5, 2.0)
+    >>> x, v0, jac = inverse_map(0.6, 0.52, 0.5, 2.0)
     >>> round(float(x), 6), round(float(v0), 6)
     (0.2, 0.4)
     """

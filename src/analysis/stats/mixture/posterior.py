@@ -46,7 +46,7 @@ def station_posterior(
 
     Examples
     --------
-    >>> p = MixtureParameters(0.2, 0.0, 2.0, 0.6, 0.5, 0.1, 0.1, 0.1)
+    >>> p = MixtureParameters(0.2, 0.0, 2.0, 0.6, 0.5, 0.1, 0.1, 0.3)
     >>> post = station_posterior(p, np.array([0.55, 0.9]), np.array([0.5, 0.8]), np.array([1000, 1000]))
     >>> bool(post.p_incremental[0] < 0.5 < post.p_incremental[1])
     True
@@ -78,7 +78,7 @@ class FraudVotesResult(FlatResult):
     expected_fraud_votes, expected_fraud_votes_low, expected_fraud_votes_high : float
         Sum over stations of the expected manufactured + stolen votes, and its interval.
     expected_manufactured_votes, expected_stolen_votes : float
-        The two parts.
+        The two parts (each with ``_low`` and ``_high``, the same delta method).
     expected_incremental_stations, expected_extreme_stations : float
         Sums of the posterior probabilities (expected numbers of stations in each component).
     confidence_level : float
@@ -90,7 +90,11 @@ class FraudVotesResult(FlatResult):
     expected_fraud_votes_low: float
     expected_fraud_votes_high: float
     expected_manufactured_votes: float
+    expected_manufactured_votes_low: float
+    expected_manufactured_votes_high: float
     expected_stolen_votes: float
+    expected_stolen_votes_low: float
+    expected_stolen_votes_high: float
     expected_incremental_stations: float
     expected_extreme_stations: float
     confidence_level: float
@@ -102,8 +106,9 @@ def expected_fraud_votes(
 ) -> FraudVotesResult:
     """Per-station posteriors and the election's expected fraudulent votes (Mebane 2016).
 
-    The total's interval is the delta method: its gradient in the eight parameters (forward
-    differences) with the fit's inverse observed information; the lower bound is clipped at 0.
+    The intervals of the total and of its two parts are the delta method: their gradients in
+    the eight parameters (forward differences) with the fit's inverse observed information (of
+    the unrestricted fit); lower bounds are clipped at 0.
     Parameters the fit left unidentified (NaN covariance) do not contribute.
 
     Parameters
@@ -140,26 +145,31 @@ def expected_fraud_votes(
     registered = np.asarray(registered, dtype=float)
     params = fit.parameters
     post = station_posterior(params, t, v, registered, nodes=nodes)
-    total = float(post.fraud_votes.sum())
+    sums = np.array([post.fraud_votes.sum(), post.manufactured.sum(), post.stolen.sum()])
     vec = params.vector()
     identified = np.isfinite(np.diag(fit.covariance))
-    grad = np.zeros(vec.size)
+    grad = np.zeros((3, vec.size))
     for j in np.flatnonzero(identified):
         h = 1e-5 * max(abs(vec[j]), 0.01)
         shifted = vec.copy()
         shifted[j] = shifted[j] + h if shifted[j] + h <= (1.0 if j < 2 else np.inf) else shifted[j] - h
-        step = shifted[j] - vec[j]
         moved = station_posterior(MixtureParameters.from_vector(shifted), t, v, registered, nodes=nodes)
-        grad[j] = (float(moved.fraud_votes.sum()) - total) / step
+        moved_sums = np.array([moved.fraud_votes.sum(), moved.manufactured.sum(), moved.stolen.sum()])
+        grad[:, j] = (moved_sums - sums) / (shifted[j] - vec[j])
     cov = np.where(np.isfinite(fit.covariance), fit.covariance, 0.0)
-    se = float(np.sqrt(max(grad @ cov @ grad, 0.0)))
+    se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", grad, cov, grad), 0.0))
     z = stats.norm.ppf(0.5 + fit.confidence_level / 2)
+    low, high = np.maximum(sums - z * se, 0.0), sums + z * se
     return FraudVotesResult(
-        expected_fraud_votes=total,
-        expected_fraud_votes_low=max(total - z * se, 0.0),
-        expected_fraud_votes_high=total + z * se,
-        expected_manufactured_votes=float(post.manufactured.sum()),
-        expected_stolen_votes=float(post.stolen.sum()),
+        expected_fraud_votes=float(sums[0]),
+        expected_fraud_votes_low=float(low[0]),
+        expected_fraud_votes_high=float(high[0]),
+        expected_manufactured_votes=float(sums[1]),
+        expected_manufactured_votes_low=float(low[1]),
+        expected_manufactured_votes_high=float(high[1]),
+        expected_stolen_votes=float(sums[2]),
+        expected_stolen_votes_low=float(low[2]),
+        expected_stolen_votes_high=float(high[2]),
         expected_incremental_stations=float(post.p_incremental.sum()),
         expected_extreme_stations=float(post.p_extreme.sum()),
         confidence_level=fit.confidence_level,
