@@ -222,7 +222,10 @@ def rozenas_spikes(
     ----------
     votes, ballots, registered : array_like of int
         v, t and N per station; stations without ``0 < t <= N`` and ``0 <= v <= t`` are left
-        out (counted in ``n_excluded``).
+        out (counted in ``n_excluded``). Which ballots t counts is the caller's choice and
+        moves F: valid + invalid (the leader-share denominator of this package) or valid
+        ballots (the input with which R's ``spikes`` 1.1 gives F = 0.88-0.97 % on ru2011);
+        notebook 06 shows both (its parameter ``spike_total``).
     n_resamples : int, optional
         Resamples of the envelope (default 1000, as in the package).
     bandwidth : float, optional
