@@ -4,7 +4,7 @@ the choice of t and of station types, and the published F on ru2011 (t = valid b
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
 from analysis.report import notebook
 from analysis.stats import measures, station_types
@@ -128,12 +128,13 @@ def test_leader_counted_registered_choice_of_t_and_types(capsys):
 @pytest.mark.dataset
 @pytest.mark.slow
 def test_ru2011_spike_share_with_valid_ballots_matches_rs_spikes(processed_election):
-    """Issue 10: R's spikes 1.1 with t = valid ballots, 1,000 resamples: F = 0.88-0.97 % on ru2011."""
+    """Issue 10: R's spikes 1.1 with t = valid ballots and 1,000 resamples gives F = 0.88-0.97 % on
+    ru2011 (seed-dependent). Run so (every station, mixtures fitted on all of them as the package
+    does), ours lands there; fitted on a 10,000-station subsample (the notebook's default) F is
+    about 0.05-0.1 points higher. About a minute: 1,000 resamples of 95,000 stations."""
     stations, votes = processed_election("ru2011")
     lv = measures.leader_votes(stations, votes, "United Russia")
-    ok = np.isfinite(lv) & stations["valid"].notna().to_numpy() & (stations["valid"].to_numpy(dtype=float) > 0)
-    v, t, big_n = lv[ok].astype(np.int64), stations["valid"].to_numpy()[ok], stations["registered"].to_numpy()[ok]
-    res = S.rozenas_spikes(v, t, big_n, n_resamples=1000, n_null=0, seed=1)
-    # seed-dependent in R as here: allow the spread of a few seeds around R's range
-    assert 0.80 <= res.spike_share_pct <= 1.10, res.spike_share_pct
-    assert stats.describe(res.resampled_mean_share).mean == pytest.approx(1 / 1001, rel=1e-6)
+    v, t, big_n = notebook.leader_counted_registered("ru2011", stations, lv, total="valid")
+    res = S.rozenas_spikes(v, t, big_n, n_resamples=1000, fit_stations=None, n_null=0, seed=3)
+    assert res.n_stations + res.n_excluded == 95_225 and res.n_resamples == 1000
+    assert 0.88 <= res.spike_share_pct <= 0.97, res.spike_share_pct
