@@ -266,6 +266,8 @@ def rozenas_spikes(
     >>> r.n_stations, r.grid.size, r.null_spike_share_pct.size, 0 <= r.statistic < 100
     (400, 1001, 4, True)
     """
+    if kde not in ("binned", "exact"):
+        raise ValueError(f"kde={kde!r}: expected 'binned' (as R's density) or 'exact'")
     v = np.asarray(votes, dtype=np.int64)
     t = np.asarray(ballots, dtype=np.int64)
     big_n = np.asarray(registered, dtype=np.int64)
@@ -288,8 +290,6 @@ def rozenas_spikes(
     m_t, m_v = models
     resp_t = np.cumsum(m_t.responsibilities(t, big_n), axis=1)
     resp_v = np.cumsum(m_v.responsibilities(v, t), axis=1)
-    if kde not in ("binned", "exact"):
-        raise ValueError(f"kde={kde!r}: expected 'binned' (as R's density) or 'exact'")
     kde_fn = _kde_on_grid_binned if kde == "binned" else _kde_on_grid
     other_fn = _kde_on_grid if kde == "binned" else _kde_on_grid_binned
     share = v / t
