@@ -286,3 +286,55 @@ def test_digit_result_flat_mapping_keeps_its_keys():
         "x_n_used",
         "x_n_excluded",
     ]
+
+
+def test_p05_quantity_float_path_equals_integer_percentage():
+    from analysis.stats.digits.benford import _q_p05
+
+    rng = np.random.default_rng(11)
+    totals = np.concatenate([np.arange(1, 400), rng.integers(1, 60_000, 5_000)])
+    x = np.stack([rng.integers(0, totals + 1) for _ in range(3)] + [np.zeros_like(totals), totals])
+    value, eligible = _q_p05(x, totals, 0)
+    expected = np.mod(D.integer_percentage(x, np.broadcast_to(totals, x.shape)), 5) == 0
+    np.testing.assert_array_equal(value.astype(bool), expected)
+    assert eligible.all()
+
+
+def _null_statistics_per_draw(counts, sizes, n_sims, rng, min_count_chi2, min_count):
+    """The size-aware null as it was first written: every quantity function on every redraw."""
+    from analysis.stats.digits import benford as B
+
+    quantities = {"lastc": B._q_last_digit, "c05s": B._q_c05, "p05s": B._q_p05, "twobl": B._q_second_digit,
+                  "repeated_digits": B._q_repeated, "adjacent_digits": B._q_adjacent}  # fmt: skip
+    parts = {name: [] for name in ["last_digit_chi2", *quantities]}
+    rate = counts / sizes
+    for x in [rng.binomial(sizes[:, None], rate[:, None], size=(sizes.size, n_sims)).T]:  # the same stream
+        parts["last_digit_chi2"].append(B._row_chi2(x, sizes, min_count_chi2))
+        for name, q in quantities.items():
+            parts[name].append(B._row_means(*q(x, sizes, 0 if name == "p05s" else min_count)))
+    return {name: np.concatenate(p) for name, p in parts.items()}
+
+
+@pytest.mark.parametrize("min_count_chi2, min_count", [(100, 10), (30, 0), (0, 25)])
+def test_histogram_null_equals_per_draw_quantities_draw_by_draw(min_count_chi2, min_count):
+    from analysis.stats.digits.battery import _sizeaware_null_statistics
+
+    rng = np.random.default_rng(3)
+    sizes = np.concatenate([rng.integers(1, 60, 300), rng.integers(100, 3_000, 700), [12_345]])
+    counts = rng.binomial(sizes, rng.uniform(0.01, 0.9, sizes.size))
+    fast = _sizeaware_null_statistics(counts, sizes, 57, np.random.default_rng(9), min_count_chi2, min_count)
+    slow = _null_statistics_per_draw(counts, sizes, 57, np.random.default_rng(9), min_count_chi2, min_count)
+    assert set(fast) == set(slow)
+    for name in slow:
+        np.testing.assert_allclose(fast[name], slow[name], rtol=1e-12, atol=1e-12, err_msg=name)
+
+
+def test_multinomial_bootstrap_interval_matches_scipy_bootstrap():
+    from analysis.stats.digits.lastdigit import _bootstrap_ci
+
+    values = np.random.default_rng(2).integers(0, 10, 400).astype(float)
+    lo, hi = _bootstrap_ci(values, 20_000, np.random.default_rng(1))
+    ref = stats.bootstrap((values,), np.mean, n_resamples=20_000, method="percentile", rng=np.random.default_rng(4))
+    se = values.std() / np.sqrt(values.size)
+    assert lo == pytest.approx(ref.confidence_interval.low, abs=0.05 * se)
+    assert hi == pytest.approx(ref.confidence_interval.high, abs=0.05 * se)

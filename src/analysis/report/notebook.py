@@ -18,7 +18,7 @@ import pandas as pd
 from analysis.core import config, paths, results
 from analysis.data import datasets
 from analysis.report.plotting import labels
-from analysis.stats import measures
+from analysis.stats import measures, station_types
 from analysis.stats.distributions import StationMeasures, station_measures
 
 #: What loading an election that cannot be had raises (no dataset, no prepared tables, a
@@ -97,35 +97,63 @@ def load_leader_votes(election: str) -> tuple[pd.DataFrame, pd.DataFrame, np.nda
     return stations, votes, measures.leader_votes(stations, votes, config.load_election(election)["leader"])
 
 
-def candidate_counts(election: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def candidate_counts(
+    election: str, *, exclude_station_types: Sequence[str] | None = None
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """``{candidate: (votes, ballots counted)}`` per station, for every candidate of the election.
 
     Ballots counted = valid + invalid; stations without ballots or without the candidate's
-    figure are left out (the number entering is printed).
+    figure, and those of the types ``exclude_station_types``, are left out (the numbers are
+    printed). :func:`digit_counts` also returns the type filter.
     """
+    return digit_counts(election, exclude_station_types=exclude_station_types)[0]
+
+
+def digit_counts(
+    election: str, *, exclude_station_types: Sequence[str] | None = None
+) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], station_types.StationTypeFilter]:
+    """``(candidate_counts(election, ...), the station-type filter applied)``; see :func:`candidate_counts`."""
     stations, votes = datasets.load_stations(election)
+    types = station_types.station_type_filter(stations["station_type"], exclude_station_types)
     size = measures.ballots_counted(stations)
     out = {}
     for candidate in sorted(votes["candidate"].unique()):
         counts = measures.leader_votes(stations, votes, candidate)
-        ok = np.isfinite(counts) & np.isfinite(size) & (size > 0)
+        ok = np.isfinite(counts) & np.isfinite(size) & (size > 0) & types.keep
         out[candidate] = (counts[ok].astype(np.int64), size[ok].astype(np.int64))
-    print(f"{election}: {len(stations):,} stations; {int(ok.sum()):,} with ballots and candidate figures enter")
-    return out
+    print(
+        f"{election}: {len(stations):,} stations; {types.describe()}; "
+        f"{int(ok.sum()):,} with ballots and candidate figures enter"
+    )
+    return out, types
 
 
 def leader_counted_registered(
-    election: str, stations: pd.DataFrame, leader_votes
+    election: str,
+    stations: pd.DataFrame,
+    leader_votes,
+    *,
+    total: str = "counted",
+    exclude_station_types: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Integer ``(leader votes, ballots counted, registered)`` of the stations that have all
-    three (the number is printed); ballots counted = valid + invalid."""
-    counted = measures.ballots_counted(stations)
-    registered = stations["registered"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    ok = np.isfinite(leader_votes) & np.isfinite(counted) & np.isfinite(registered)
-    print(
-        f"{election}: {int(ok.sum()):,} of {len(stations):,} stations with ballots, registered voters and a leader figure"
+    """Integer ``(leader votes, ballots, registered)`` of the stations that have all three and
+    are not of the types ``exclude_station_types`` (the numbers are printed); ballots are
+    ``total``: ``"counted"`` = valid + invalid, or ``"valid"``."""
+    if total not in ("counted", "valid"):
+        raise ValueError(f"total={total!r}: expected 'counted' (valid + invalid) or 'valid'")
+    ballots = (
+        measures.ballots_counted(stations)
+        if total == "counted"
+        else stations["valid"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     )
-    return leader_votes[ok].astype(np.int64), counted[ok].astype(np.int64), registered[ok].astype(np.int64)
+    registered = stations["registered"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    types = station_types.station_type_filter(stations["station_type"], exclude_station_types)
+    ok = np.isfinite(leader_votes) & np.isfinite(ballots) & np.isfinite(registered) & types.keep
+    print(
+        f"{election}: {int(ok.sum()):,} of {len(stations):,} stations with {total} ballots, registered voters and a "
+        f"leader figure ({types.describe()})"
+    )
+    return leader_votes[ok].astype(np.int64), ballots[ok].astype(np.int64), registered[ok].astype(np.int64)
 
 
 def load_or_note(election: str, loader: Callable = load_election_measures, **kwargs):

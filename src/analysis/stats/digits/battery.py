@@ -21,13 +21,12 @@ from analysis.stats.digits.benford import (
     _q_p05,
     _q_repeated,
     _q_second_digit,
-    _row_chi2,
     _row_means,
 )
 from analysis.stats.digits.eft import c05s, lastc, p05s, twobl
 from analysis.stats.digits.lastdigit import _validate, last_digit_chi2
 from analysis.stats.digits.pairs import adjacent_digits, repeated_digits
-from analysis.stats.montecarlo import binomial_redraws, mc_pvalue
+from analysis.stats.montecarlo import mc_pvalue
 
 _QUANTITIES = {  # test -> per-station quantity whose mean is the statistic ("chi2": the chi-square)
     "last_digit_chi2": "chi2",
@@ -99,21 +98,70 @@ def all_digit_tests(
     }
     if n_sims <= 0:
         return results
-    parts = {name: [] for name in results}
-    for x in binomial_redraws(c, s, n_sims, np.random.default_rng(seeds[7])):
-        for name, quantity in _QUANTITIES.items():
-            if quantity == "chi2":
-                parts[name].append(_row_chi2(x, s, min_count_chi2))
-            else:
-                mc = 0 if name == "p05s" else min_count
-                parts[name].append(_row_means(*quantity(x, s, mc)))
+    null = _sizeaware_null_statistics(c, s, n_sims, np.random.default_rng(seeds[7]), min_count_chi2, min_count)
     out = {}
     for name, r in results.items():
-        sims = np.concatenate(parts[name])
         out[name] = replace(
-            r, null_statistics=sims, n_sims=int(n_sims), pvalue_sizeaware=mc_pvalue(r.statistic, sims, r.alternative)
+            r,
+            null_statistics=null[name],
+            n_sims=int(n_sims),
+            pvalue_sizeaware=mc_pvalue(r.statistic, null[name], r.alternative),
         )
     return out
+
+
+def _count_value_tables(max_count: int, min_count_chi2: int, min_count: int) -> dict:
+    """Per possible count x = 0..max_count, the columns whose sums over a redraw give each
+    statistic: the chi-square's ten digit indicators, and (value x eligible, eligible) of each
+    mean test, from the same per-station quantity functions as the observed statistics."""
+    x = np.arange(max_count + 1, dtype=np.int64)[None, :]
+    digit = np.mod(x[0], 10)
+    tables = {"last_digit_chi2": ((digit[:, None] == np.arange(10)) & (x[0] >= min_count_chi2)[:, None]).astype(float)}
+    for name, quantity in _QUANTITIES.items():
+        if quantity == "chi2" or name == "p05s":
+            continue
+        value, eligible = quantity(x, None, min_count)
+        tables[name] = np.column_stack([np.where(eligible[0], value[0], 0.0), eligible[0].astype(float)])
+    return tables
+
+
+def _sizeaware_null_statistics(c, s, n_sims, rng, min_count_chi2, min_count) -> dict:
+    """Each test's statistic on ``n_sims`` shared Binomial(size, count / size) redraws.
+
+    Every statistic except ``P05s`` is a function of the histogram of the redrawn counts
+    (how many stations drew each count x), so each chunk of redraws is histogrammed once
+    and the statistics are the products of that histogram with per-x tables
+    (:func:`_count_value_tables`): one pass over the redraws instead of one per test and
+    quantity. ``P05s`` also depends on each station's total and is computed per station.
+    The statistics equal those of the quantity functions applied to every redraw
+    (``tests/test_digits.py`` checks the two draw by draw), and the redraws have the
+    distribution of :func:`~analysis.stats.montecarlo.binomial_redraws` (drawn station-major,
+    so the random stream differs).
+    """
+    width = int(s.max()) + 1 if s.size else 1
+    tables = _count_value_tables(width - 1, min_count_chi2, min_count)
+    parts = {name: [] for name in _QUANTITIES}
+    rate = np.divide(c, s, out=np.zeros(c.shape), where=s > 0)
+    chunk = max(1, min(n_sims, 2_000_000 // max(1, c.size)))
+    done = 0
+    while done < n_sims:
+        rows = min(chunk, n_sims - done)
+        # stations x redraws: numpy's binomial sampler keeps its set-up for repeated (n, p),
+        # so drawing a station's redraws one after the other is faster than station by station
+        x = rng.binomial(s[:, None], rate[:, None], size=(c.size, rows))
+        flat = (x + width * np.arange(rows)[None, :]).ravel()
+        hist = np.bincount(flat, minlength=rows * width).reshape(rows, width).astype(float)
+        observed = hist @ tables["last_digit_chi2"]
+        n = observed.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            parts["last_digit_chi2"].append(((observed - n / 10) ** 2 / (n / 10)).sum(axis=1))
+            for name, table in tables.items():
+                if name != "last_digit_chi2":
+                    sums = hist @ table
+                    parts[name].append(sums[:, 0] / sums[:, 1])
+        parts["p05s"].append(_row_means(*_q_p05(x.T, s, 0)))
+        done += rows
+    return {name: np.concatenate(p) for name, p in parts.items()}
 
 
 def results_table(results: dict) -> pd.DataFrame:

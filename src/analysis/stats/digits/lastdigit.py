@@ -135,14 +135,21 @@ def _validate(counts, sizes, name):
 
 
 def _bootstrap_ci(values: np.ndarray, n_boot: int, rng) -> tuple[float, float]:
+    """Percentile 95 % bootstrap interval of the mean (Efron & Tibshirani 1993, section 13.3).
+
+    The values are digits or 0/1 indicators, a handful of distinct levels: a resample of the
+    n values with replacement is then Multinomial(n, observed level frequencies), and its mean
+    the frequency-weighted mean of the levels, so the resamples are drawn as multinomials (the
+    same bootstrap distribution as ``scipy.stats.bootstrap``'s index resampling, without
+    materialising n values per resample; ``tests/test_digits.py`` compares the two).
+    """
     if values.size < 2 or n_boot <= 0 or np.all(values == values[0]):
         v = float(values.mean()) if values.size else float("nan")
         return v, v
-    batch = max(1, 4_000_000 // values.size)
-    res = stats.bootstrap(
-        (values,), np.mean, vectorized=True, n_resamples=n_boot, method="percentile", batch=batch, rng=rng
-    )
-    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+    levels, freq = np.unique(values, return_counts=True)
+    means = rng.multinomial(values.size, freq / values.size, size=n_boot) @ levels / values.size
+    low, high = np.percentile(means, [2.5, 97.5])
+    return float(low), float(high)
 
 
 def _mean_test(

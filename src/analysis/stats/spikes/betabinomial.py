@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import special, stats
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,58 @@ class BetaBinomialMixture:
 _LOG_AB_BOUNDS = (-3.0, 10.0)  # log alpha, log beta: 0.05 .. 22,000 (a concentration cap, not a prior)
 
 
+def _trigamma(x) -> np.ndarray:
+    """psi_1(x) for x > 0: recurrence psi_1(x) = psi_1(x + 1) + 1 / x^2 up to x >= 6, then the
+    asymptotic series (Abramowitz & Stegun 6.4.12) to x^-9, relative error below 1e-8; many
+    times faster than ``scipy.special.polygamma(1, x)`` (a Hurwitz zeta) on large arrays."""
+    x = np.array(x, dtype=float)
+    acc = np.zeros_like(x)
+    small = x < 6
+    while np.any(small):
+        acc += np.where(small, 1.0 / (x * x), 0.0)
+        x = np.where(small, x + 1.0, x)
+        small = x < 6
+    r2 = 1.0 / (x * x)
+    series = 1.0 / x + r2 / 2 + r2 / x * (1 / 6 - r2 * (1 / 30 - r2 * (1 / 42 - r2 / 30)))
+    return acc + series
+
+
+def _component_q(k, n, rc, a, b) -> float:
+    """The M-step objective of one component: sum_i rc_i log BetaBin(k_i; n_i, a, b) (no C(n, k))."""
+    return float(np.sum(rc * (special.betaln(k + a, n - k + b) - special.betaln(a, b))))
+
+
+def _newton_m_step(k, n, rc, a, b, max_halvings: int = 30) -> tuple[float, float]:
+    """One safeguarded Newton step on (log a, log b) that does not lower the component's M-step
+    objective: a generalised EM step (Dempster, Laird & Rubin 1977, section 3), which keeps EM's
+    monotone likelihood and its fixed points (the maximum-likelihood estimates) while costing one
+    gradient, Hessian (digamma, trigamma) and usually one objective evaluation instead of a full
+    numerical maximisation per iteration. Where the Hessian is not negative definite the step
+    is a gradient step; it is halved until the objective does not fall (else the old values stay)."""
+    lo, hi = _LOG_AB_BOUNDS
+    s_ab, d_ab = special.digamma(n + a + b), _trigamma(n + a + b)
+    ga = np.sum(rc * (special.digamma(k + a) - s_ab)) + rc.sum() * (special.digamma(a + b) - special.digamma(a))
+    gb = np.sum(rc * (special.digamma(n - k + b) - s_ab)) + rc.sum() * (special.digamma(a + b) - special.digamma(b))
+    t_ab = rc.sum() * _trigamma(a + b) - np.sum(rc * d_ab)
+    haa = np.sum(rc * _trigamma(k + a)) - rc.sum() * _trigamma(a) + t_ab
+    hbb = np.sum(rc * _trigamma(n - k + b)) - rc.sum() * _trigamma(b) + t_ab
+    grad = np.array([a * ga, b * gb])  # d/d(log a), d/d(log b)
+    hess = np.array([[a * a * haa + a * ga, a * b * t_ab], [a * b * t_ab, b * b * hbb + b * gb]])
+    if hess[0, 0] < 0 and np.linalg.det(hess) > 0:
+        step = -np.linalg.solve(hess, grad)
+    else:
+        step = grad / max(1.0, float(np.abs(grad).max()))
+    theta = np.log([a, b])
+    q0 = _component_q(k, n, rc, a, b)
+    for _ in range(max_halvings):
+        new_theta = np.clip(theta + step, lo, hi)
+        na, nb = np.exp(new_theta)
+        if _component_q(k, n, rc, na, nb) >= q0:
+            return float(na), float(nb)
+        step = step / 2
+    return float(a), float(b)
+
+
 def fit_beta_binomial_mixture(
     k, n, n_components: int, *, max_iter: int = 200, rtol: float = 1e-5
 ) -> BetaBinomialMixture:
@@ -88,8 +140,9 @@ def fit_beta_binomial_mixture(
 
     Deterministic start: component l centred on the (l + 1/2) / L quantile of the shares k / n,
     with the method-of-moments concentration of the shares in that slice. M-step: weights in
-    closed form, each component's (log alpha, log beta) by L-BFGS-B on its responsibility-
-    weighted log-likelihood with the analytic (digamma) gradient. Stops when the log-likelihood
+    closed form, each component's (log alpha, log beta) by one safeguarded Newton step on its
+    responsibility-weighted log-likelihood (analytic digamma gradient and trigamma Hessian): a
+    generalised EM, monotone like EM and with the same fixed points. Stops when the log-likelihood
     gains less than ``rtol`` relative, or after ``max_iter`` iterations; ``loglik`` is that of
     the returned parameters (full beta-binomial mixture log-likelihood, binomial coefficients
     included).
@@ -153,20 +206,7 @@ def fit_beta_binomial_mixture(
         weights = r.mean(axis=0)
         new_a, new_b = mix.alpha.copy(), mix.beta.copy()
         for comp in range(n_components):
-            rc = r[:, comp]
-
-            def negll(theta, rc=rc):
-                a, b = np.exp(theta)
-                ll = np.sum(rc * (special.betaln(k + a, n - k + b) - special.betaln(a, b)))
-                ab = special.digamma(n + a + b) - special.digamma(a + b)
-                ga = np.sum(rc * (special.digamma(k + a) - special.digamma(a) - ab)) * a
-                gb = np.sum(rc * (special.digamma(n - k + b) - special.digamma(b) - ab)) * b
-                return -ll, -np.array([ga, gb])
-
-            res = optimize.minimize(
-                negll, np.log([new_a[comp], new_b[comp]]), jac=True, method="L-BFGS-B", bounds=[(lo, hi), (lo, hi)]
-            )
-            new_a[comp], new_b[comp] = np.exp(res.x)
+            new_a[comp], new_b[comp] = _newton_m_step(k, n, r[:, comp], new_a[comp], new_b[comp])
         mix = BetaBinomialMixture(weights, new_a, new_b, -np.inf, it)
     return mix
 

@@ -13,12 +13,14 @@ falsification fingerprints. *Annals of Applied Statistics* 10(1), 54-73, section
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from analysis.stats.spikes.integer import integer_probability, is_integer_percentage
+from analysis.stats.station_types import station_type_filter
 
 QUANTITIES = ("leader", "turnout", "either")
 
@@ -128,7 +130,12 @@ def kobak_sample(
 
 
 def sample_from_tables(
-    stations: pd.DataFrame, leader_votes, *, min_registered: int = 100, max_share: float = 0.99
+    stations: pd.DataFrame,
+    leader_votes,
+    *,
+    min_registered: int = 100,
+    max_share: float = 0.99,
+    exclude_station_types: Sequence[str] | None = None,
 ) -> IntegerSample:
     """:func:`kobak_sample` on the canonical station table and the aligned leader votes.
 
@@ -136,11 +143,14 @@ def sample_from_tables(
     ----------
     stations : pandas.DataFrame
         Canonical station table (``valid``, ``invalid``, ``ballots_issued``, ``registered``,
-        ``ballots_received``).
+        ``ballots_received``; ``station_type`` when types are excluded).
     leader_votes : array_like
         Leader votes aligned to the rows of ``stations``.
     min_registered, max_share
         As in :func:`kobak_sample`.
+    exclude_station_types : sequence of str, optional
+        Station types left out before the selection (e.g.
+        :data:`analysis.core.canonical.PSEUDO_STATION_TYPES`); default: none.
 
     Returns
     -------
@@ -154,11 +164,23 @@ def sample_from_tables(
     Examples
     --------
     >>> import pandas as pd
-    >>> st = pd.DataFrame({"valid": [580], "invalid": [20], "ballots_issued": [600],
-    ...                    "registered": [1000], "ballots_received": [1000]})
-    >>> sample_from_tables(st, [300]).n_included
-    1
+    >>> st = pd.DataFrame({"valid": [580, 580], "invalid": [20, 20], "ballots_issued": [600, 600],
+    ...                    "registered": [1000, 1000], "ballots_received": [1000, 1000],
+    ...                    "station_type": ["ordinary", "abroad"]})
+    >>> sample_from_tables(st, [300, 300]).n_included, sample_from_tables(st, [300, 300], exclude_station_types=["abroad"]).n_included
+    (2, 1)
     """
+    if exclude_station_types:
+        types = station_type_filter(stations["station_type"], exclude_station_types)
+        kept = sample_from_tables(
+            stations[types.keep],
+            np.asarray(leader_votes)[types.keep],
+            min_registered=min_registered,
+            max_share=max_share,
+        )
+        included = np.zeros(len(stations), dtype=bool)
+        included[types.keep] = kept.included
+        return replace(kept, included=included, filter_applied=f"{types.describe()}; {kept.filter_applied}")
     return kobak_sample(
         leader_votes,
         stations["valid"],
