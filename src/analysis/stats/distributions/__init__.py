@@ -35,7 +35,6 @@ from analysis.stats.distributions.shape import (
     dip_test,
     shape,
 )
-from analysis.stats.distributions.station_types import excluded_by_type, pseudo_count
 from analysis.stats.distributions.stations import (
     DEFAULT_THRESHOLDS,
     WEIGHTINGS,
@@ -47,6 +46,7 @@ from analysis.stats.distributions.stations import (
     weights_for,
 )
 from analysis.stats.distributions.summary import summary_statistics
+from analysis.stats.station_types import excluded_by_type, pseudo_count
 
 __all__ = [
     "DEFAULT_THRESHOLDS",

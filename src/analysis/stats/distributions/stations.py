@@ -16,7 +16,7 @@ import pandas as pd
 from analysis.core.canonical import ADDED_ON_DAY_COLUMN, IMPOSSIBLE_COLUMN
 from analysis.core.results import FlatResult
 from analysis.stats import measures
-from analysis.stats.distributions.station_types import count_types, pseudo_count
+from analysis.stats.station_types import count_types, pseudo_count
 
 WEIGHTINGS = ("stations", "voters", "registered")
 DEFAULT_THRESHOLDS = (0.80, 0.90, 0.95, 0.99)
