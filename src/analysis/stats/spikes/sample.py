@@ -142,8 +142,9 @@ def sample_from_tables(
     Parameters
     ----------
     stations : pandas.DataFrame
-        Canonical station table (``valid``, ``invalid``, ``ballots_issued``, ``registered``,
-        ``ballots_received``; ``station_type`` when types are excluded).
+        Canonical station table (``valid``, ``invalid``, ``ballots_issued``, ``registered``;
+        ``station_type`` when types are excluded). The "ballots received > 0" filter is applied
+        to valid + invalid, as in Kobak et al.'s own loaders (dkobak/elections).
     leader_votes : array_like
         Leader votes aligned to the rows of ``stations``.
     min_registered, max_share
@@ -187,7 +188,9 @@ def sample_from_tables(
         stations["invalid"],
         stations["ballots_issued"],
         stations["registered"],
-        stations["ballots_received"],
+        # Kobak et al.'s "ballots received" is valid + invalid (their loaders); the protocol's
+        # own received line is absent in some files (the 2020 referendum) and would drop them all.
+        stations["valid"].astype("Float64") + stations["invalid"].astype("Float64"),
         min_registered=min_registered,
         max_share=max_share,
     )
