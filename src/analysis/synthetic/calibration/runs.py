@@ -186,7 +186,8 @@ def _run_batches(scenario, tests, batches, n_jobs, progress, desc, scheduler=Non
             n_cached += len(seeds) * len(tests) - sum(len(names) for _, names in todo)
             stores.append((where, {(tag, int(ss.spawn_key[-1])) for ss, _ in todo}))
             rows.extend(done)
-        n_chunks = max(1, min(len(todo), 2 * max(n_jobs, 1)))
+        # chunks of at most ~25 elections (a progress bar that moves), at least two per worker
+        n_chunks = max(1, min(len(todo), max(2 * max(n_jobs, 1), -(-len(todo) // 25))))
         for idx in np.array_split(np.arange(len(todo)), n_chunks):
             if len(idx):
                 units.append((scenario, [todo[i] for i in idx], tests, fraud, tag))
