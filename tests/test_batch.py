@@ -36,7 +36,9 @@ def _project(root):
         _write(root / f"config/elections/{election}.yml", {"title": election, "level": "synthetic", "dataset": None})
     for nb, requires in (("n1", []), ("n2", [{"notebook": "n1"}])):
         params = {"election": {"default": "sa", "help": "e"}, "n": {"default": 3, "help": "n"}}
-        _write(root / f"config/notebooks/{nb}.yml", {"levels": ["synthetic"], "requires": requires, "parameters": params})
+        _write(
+            root / f"config/notebooks/{nb}.yml", {"levels": ["synthetic"], "requires": requires, "parameters": params}
+        )
         book = nbformat.v4.new_notebook()
         cell = nbformat.v4.new_code_cell(f'election = "sa"\nn = 3\nNB = "{nb}"')
         cell.metadata["tags"] = ["parameters"]
@@ -61,7 +63,9 @@ def test_a_failing_task_is_reported_and_the_rest_complete(tmp_path):
     root = _project(tmp_path)
     env = {**os.environ, "ELECTION_FORENSICS_ROOT": str(root)}
     cmd = [sys.executable, "-m", "analysis.report.pipeline", "batch", "--scheduler", "local", "--n-workers", "2"]
-    done = subprocess.run(cmd + ["--params", "n=4"], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        cmd + ["--params", "n=4"], check=False, cwd=root, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 1, done.stderr
     assert "sb/n1: sb/n1 failed in cell" in done.stderr and "deliberate failure of sb" in done.stderr
     for run in ("sa/n1", "sa/n2"):  # the other election's results are all there, as make writes them
@@ -72,6 +76,8 @@ def test_a_failing_task_is_reported_and_the_rest_complete(tmp_path):
     summary = json.loads((root / "reports/batch/latest.json").read_text())
     assert (summary["n_tasks"], summary["n_ok"], summary["n_failed"], summary["n_skipped"]) == (4, 2, 1, 1)
     assert summary["n_workers"] == 2 and summary["wall_seconds"] > 0
-    assert "failed in cell" in summary["failures"]["sb/n1"] and "deliberate failure of sb" in summary["failures"]["sb/n1"]
+    assert (
+        "failed in cell" in summary["failures"]["sb/n1"] and "deliberate failure of sb" in summary["failures"]["sb/n1"]
+    )
     assert summary["failures"]["sb/n2"] == "dependency failed: sb/n1"
     assert {t["task"]: t["status"] for t in summary["tasks"]}["sa/n2"] == "ok"
