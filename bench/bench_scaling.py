@@ -31,9 +31,8 @@ import json
 import os
 import time
 
-from distributed import LocalCluster
-
 from analysis.core import paths
+from analysis.core.execution import local_cluster
 from analysis.synthetic import calibration, simulate
 
 ELECTIONS_FULL = 5000
@@ -91,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     # The Dask path on a LocalCluster started (and warmed: imports in every worker) apart, so that
     # the per-task overhead is not mixed with the one-off start-up.
     t0 = time.perf_counter()
-    with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with local_cluster(args.workers) as cluster:
         startup = time.perf_counter() - t0
         t0 = time.perf_counter()
         calibrate(

@@ -104,14 +104,32 @@ def _map_local(fn, units, n_workers, bar) -> list:
     return out
 
 
+#: Dask settings of the workers this module starts: the statistical profiler (a stack sample every
+#: 10 ms) and the GIL monitor cost long CPU-bound tasks a large share of their time. Workers of a
+#: cluster started by hand take the same settings from the environment (README).
+DASK_WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.gil.enabled": False,
+}
+
+
+def local_cluster(n_workers: int):
+    """A Dask ``LocalCluster`` of ``n_workers`` single-threaded worker processes, without profiler."""
+    import dask  # noqa: PLC0415  (heavy; only on the Dask path)
+    from distributed import LocalCluster  # noqa: PLC0415
+
+    with dask.config.set(DASK_WORKER_CONFIG):
+        return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None)
+
+
 @contextlib.contextmanager
 def _dask_client(scheduler: str, n_workers: int):
     """A Dask client: of a new LocalCluster (``dask-local``) or of the scheduler at ``tcp://...``."""
-    from distributed import Client, LocalCluster  # noqa: PLC0415  (heavy; only on the Dask path)
+    from distributed import Client  # noqa: PLC0415  (heavy; only on the Dask path)
 
     cluster = None
     if scheduler == "dask-local":
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        cluster = local_cluster(n_workers)
         client = Client(cluster)
     else:
         client = Client(scheduler)
