@@ -217,10 +217,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scheduler", default=None, help="serial | local | dask-local | tcp://host:8786")
     parser.add_argument("--cache", default=str(cache.DEFAULT_CACHE_DIR), help="cache of finished units ('' = none)")
     parser.add_argument("--out", type=Path, default=STUDY_PATH)
+    parser.add_argument("--note", default="", help="recorded in the provenance (e.g. how cached units were computed)")
     args = parser.parse_args(argv)
     study = run_study(
         _parse_n(args.n), seed=args.seed, n_jobs=args.n_jobs, scheduler=args.scheduler, cache_dir=args.cache or None
     )
+    study["provenance"]["note"] = args.note
     write_study(study, args.out)
     for row in study["rows"]:
         print(
