@@ -104,17 +104,21 @@ def _map_local(fn, units, n_workers, bar) -> list:
     return out
 
 
-#: Dask settings of the workers this module starts: the statistical profiler (a stack sample every
-#: 10 ms) and the GIL monitor cost long CPU-bound tasks a large share of their time. Workers of a
-#: cluster started by hand take the same settings from the environment (README).
+#: Dask settings of the workers this module starts. The statistical profiler (a stack sample every
+#: 10 ms) and the GIL monitor cost long CPU-bound tasks time, and the nanny's default
+#: ``MALLOC_TRIM_THRESHOLD_=65536`` turns off glibc's adaptive mmap threshold, so that every large
+#: numpy/pandas allocation is a fresh mmap: measured +53 % CPU per Russia-sized election
+#: (bench/bench_scaling.py). Workers of a cluster started by hand take the same settings from
+#: their environment (README, "Parallel and distributed runs").
 DASK_WORKER_CONFIG = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.system-monitor.gil.enabled": False,
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,  # None: not set (distributed.nanny)
 }
 
 
 def local_cluster(n_workers: int):
-    """A Dask ``LocalCluster`` of ``n_workers`` single-threaded worker processes, without profiler."""
+    """A Dask ``LocalCluster`` of ``n_workers`` single-threaded worker processes (:data:`DASK_WORKER_CONFIG`)."""
     import dask  # noqa: PLC0415  (heavy; only on the Dask path)
     from distributed import LocalCluster  # noqa: PLC0415
 
