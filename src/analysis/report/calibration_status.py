@@ -80,6 +80,7 @@ def describe_study(study: dict | None) -> str:
     return (
         f"Study of {p['date']} (commit {p['git_commit'][:10]}, seed {p['seed']}, {p['cpu_seconds'] / 3600:.2f} "
         f"CPU-hours, {p['wall_seconds'] / 60:.0f} min wall on {p['n_workers']} workers): {sizes}."
+        + (f" Note: {p['note']}" if p.get("note") else "")
     )
 
 
