@@ -4,12 +4,15 @@
 #   make test    run the test suite (with the doctests of src/analysis)
 #   make lint    ruff check + ruff format --check
 #   make bench   run the benchmarks
+#   make batch   run the notebooks of many elections as one task graph (local processes or Dask)
 # All create .venv (python3 -m venv + pip) when it is missing.
 #
 # Variables:
 #   ELECTION="kz2011 ru2011"   elections to run (default: every config/elections/<id>.yml)
 #   PARAMS="alpha=0.01 seed=7"  parameter overrides (see README's parameter table)
 #   STRICT=1                   fail instead of skipping an election whose data cannot be had
+#   SCHEDULER=tcp://host:8786  where independent units run: local (default), serial, dask-local,
+#                              or a Dask scheduler (calibration elections, batch tasks)
 #
 # This file names no election and no notebook: it includes build/plan.mk, which
 # `python -m analysis.report.pipeline plan` writes from config/elections/*.yml and
@@ -52,12 +55,12 @@ RUN_STAMPS = $(foreach e,$(ELECTION),$(PLAN_RUNS_$(e)))
 DATA_STAMPS = $(filter $(foreach e,$(ELECTION),build/stamps/data/$(e).done),$(PLAN_DATA_STAMPS))
 CHECKED = $(if $(UNKNOWN_ELECTIONS),unknown-election,$(1))
 
-.PHONY: all plan venv data test lint bench index clean clean-reports help unknown-election FORCE
+.PHONY: all plan venv data test lint bench batch index clean clean-reports help unknown-election FORCE
 
 all: $(call CHECKED,reports/index.html build/browser-check.done)
 
 help:
-	@sed -n '1,17p' Makefile
+	@sed -n '1,20p' Makefile
 
 unknown-election:
 	@echo "ERROR: unknown election(s) $(UNKNOWN_ELECTIONS); known: $(PLAN_ELECTIONS) (config/elections/<id>.yml)" >&2
@@ -112,6 +115,12 @@ reports/index.html: $(RUN_STAMPS) $(SRC) $(CONFIG) $(VENV_STAMP)
 build/browser-check.done: reports/index.html
 	$(PY) -m analysis.report.browser --reports reports
 	@touch $@
+
+# Every (election, notebook) a task and data preparation too, dependencies from the plan; a
+# failing task is reported and the others complete (summary: reports/batch/latest.json).
+batch: $(call CHECKED,$(VENV_STAMP) build/check-params.done)
+	$(PY) -m analysis.report.pipeline batch --elections $(ELECTION) --params "$(PARAMS)" \
+		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(STRICT_FLAG)
 
 index: $(VENV_STAMP)
 	$(PY) -m analysis.report.index --out reports/index.html

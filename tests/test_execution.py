@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.core.execution import SchedulerError, map_units, resolve_scheduler
+from analysis.core.execution import SchedulerError, map_units, resolve_scheduler, run_graph
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _execution_units as units  # noqa: E402
@@ -28,6 +28,25 @@ def test_identical_results_on_serial_local_and_dask_localcluster():
     assert local == expected and info.n_workers == 2
     dask, info = map_units(units.seeded_sum, _seeds(6), scheduler="dask-local", n_workers=2, progress=False)
     assert dask == expected and info.scheduler == "dask-local"
+
+
+GRAPH = {"a": (1, ()), "b": (10, ("a",)), "c": (100, ("a",)), "d": (1000, ("b", "c"))}
+
+
+@pytest.mark.parametrize("scheduler", ["serial", "local", "dask-local"])
+def test_graph_runs_dependencies_first_on_every_backend(scheduler):
+    done, info = run_graph(units.add_dependencies, GRAPH, scheduler=scheduler, n_workers=2, progress=False)
+    assert {k: v[0] for k, v in done.items()} == {"a": 1, "b": 11, "c": 101, "d": 1112}
+    assert info.n_units == 4
+    if scheduler != "serial":  # really ran in worker processes
+        assert os.getpid() not in {v[1] for v in done.values()}
+
+
+def test_graph_rejects_cycles_and_unknown_dependencies():
+    with pytest.raises(ValueError, match="circular"):
+        run_graph(units.add_dependencies, {"a": (1, ("b",)), "b": (1, ("a",))}, scheduler="serial", progress=False)
+    with pytest.raises(ValueError, match="unknown task 'z'"):
+        run_graph(units.add_dependencies, {"a": (1, ("z",))}, scheduler="serial", progress=False)
 
 
 @pytest.mark.parametrize("scheduler", ["serial", "local"])

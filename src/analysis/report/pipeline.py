@@ -6,6 +6,8 @@ Used by the Makefile, one call per (election, notebook) target::
         [--params "alpha=0.01 n_sims=200"] [--strict]
     python -m analysis.report.pipeline check-params --params "alpha=0.01"
     python -m analysis.report.pipeline plan [--out build/plan.mk] [--format make|text] [--elections ru2011 ...]
+    python -m analysis.report.pipeline batch [--elections ru2004 ru2011 ...] [--scheduler tcp://host:8786] \
+        [--n-workers 8] [--params "..."] [--strict]     (many elections as one task graph: report.batch)
 
 Every run first deletes what the previous run of the same notebook left (results, pages,
 figures). A failing notebook leaves its partially executed copy (with the error visible and a
@@ -28,6 +30,7 @@ import threading
 from pathlib import Path
 
 from analysis.core import config, paths, results
+from analysis.report import batch as run_batch
 from analysis.report import plan as run_plan
 from analysis.report import provenance
 from analysis.report.render import export_html, report_view_path
@@ -234,8 +237,21 @@ def main(argv: list[str] | None = None) -> int:
     plan.add_argument("--params", default="", help="overrides used to resolve `requires` (as PARAMS)")
     plan.add_argument("--format", choices=("make", "text"), default="make")
     plan.add_argument("--out", type=Path, default=None, help="file to write (default: standard output)")
+    many = sub.add_parser("batch", help="run the notebooks of many elections as tasks (local processes or Dask)")
+    many.add_argument("--elections", nargs="*", default=None, help="elections (default: all configured)")
+    many.add_argument("--params", default="", help="overrides, as PARAMS")
+    many.add_argument("--scheduler", default=None, help="serial | local | dask-local | tcp://host:8786 ($SCHEDULER)")
+    many.add_argument("--n-workers", type=int, default=None, help="local workers ($N_WORKERS, default: the cores)")
+    many.add_argument("--strict", action="store_true", help="fail instead of skipping unavailable data")
     args = parser.parse_args(argv)
     try:
+        if args.command == "batch":
+            check_overrides(config.parse_overrides(args.params))
+            summary = run_batch.run_batch(
+                args.elections, args.params, scheduler=args.scheduler, n_workers=args.n_workers, strict=args.strict
+            )
+            print(run_batch.describe(summary), file=sys.stderr)
+            return 1 if summary["n_failed"] or summary["n_skipped"] else 0
         overrides = config.parse_overrides(args.params)
         if args.command == "check-params":
             check_overrides(overrides)

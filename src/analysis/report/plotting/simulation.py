@@ -36,6 +36,8 @@ def power_curves(curve: pd.DataFrame, scenario: str, alpha: float = 0.05, target
         for i, test in enumerate(tests):
             g = sub[sub["test"] == test].sort_values("magnitude")
             ax.plot(g["magnitude"], 100 * g["power"], marker="o", ms=3, color=cmap(i % 20), label=test)
+            if {"ci_low", "ci_high"} <= set(g):  # Monte Carlo error: the exact 95 % interval of each rate
+                ax.fill_between(g["magnitude"], 100 * g["ci_low"], 100 * g["ci_high"], color=cmap(i % 20), alpha=0.08)
         ax.axhline(100 * target, color="grey", ls="--", lw=1)
         ax.axhline(100 * alpha, color="grey", ls=":", lw=1)
         mags = sub["magnitude"].to_numpy(float)
@@ -54,7 +56,9 @@ def power_curves(curve: pd.DataFrame, scenario: str, alpha: float = 0.05, target
     fig.legend(
         handles, labels, loc="lower center", ncol=min(len(labels), 5), frameon=False, bbox_to_anchor=(0.5, -0.02)
     )
-    fig.suptitle(f"Power of each test, {scenario} (synthetic elections; dashed: 80 %, dotted: α)")
+    fig.suptitle(
+        f"Power of each test, {scenario} (synthetic elections; bands: exact 95 % intervals; dashed: 80 %, dotted: α)"
+    )
     fig.tight_layout(rect=(0, 0.06, 1, 0.96))
     label_synthetic(fig)
     return fig

@@ -24,6 +24,7 @@ from analysis.synthetic.calibration.rates import (
     rejection_rate,
     summary_table,
     type1_table,
+    with_interval,
 )
 from analysis.synthetic.calibration.runs import election_seeds, power_curve, registered_tests, simulate_pvalues
 
@@ -38,4 +39,5 @@ __all__ = [
     "simulate_pvalues",
     "summary_table",
     "type1_table",
+    "with_interval",
 ]

@@ -227,3 +227,15 @@ def summary_table(type1: pd.DataFrame, power80: pd.DataFrame) -> pd.DataFrame:
         wide.columns = [f"power80_{c}" for c in wide.columns]
         out = out.merge(wide.reset_index(), on=["scenario", "test"], how="left")
     return out.sort_values(["scenario", "test"]).reset_index(drop=True)
+
+
+def with_interval(table: pd.DataFrame, column: str = "power") -> pd.Series:
+    """``"<rate> % [<low>, <high>]"`` per row: a rate with its exact 95 % interval, in percent.
+
+    Examples
+    --------
+    >>> with_interval(pd.DataFrame({"power": [0.5], "ci_low": [0.2], "ci_high": [0.8]})).tolist()
+    ['50 % [20, 80]']
+    """
+    pct = {c: (100 * table[c]).map("{:.0f}".format) for c in (column, "ci_low", "ci_high")}
+    return pct[column] + " % [" + pct["ci_low"] + ", " + pct["ci_high"] + "]"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import resource
+import time
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 
@@ -11,7 +13,21 @@ import pandas as pd
 from analysis.core import registry
 from analysis.core.execution import map_units
 from analysis.synthetic import simulate
+from analysis.synthetic.calibration import cache
 from analysis.synthetic.calibration.rates import rejection_rate
+
+#: What a run records about its cost (``DataFrame.attrs["run"]`` of the tables it returns).
+RUN_KEYS = (
+    "wall_seconds",
+    "cpu_seconds",
+    "n_units_computed",
+    "n_units_cached",
+    "n_elections_simulated",
+    "n_tasks",
+    "n_workers",
+    "scheduler",
+    "peak_rss_bytes",
+)
 
 
 def registered_tests(package: str = "analysis.stats") -> dict[str, Callable]:
@@ -90,16 +106,21 @@ def election_seeds(seed: int, n_elections: int) -> list[np.random.SeedSequence]:
     return np.random.SeedSequence(seed).spawn(n_elections)
 
 
-def _run_chunk(scenario, seeds, tests: Mapping[str, Callable], fraud, tag=None) -> list[dict]:
+def _run_chunk(scenario, todo, tests: Mapping[str, Callable], fraud, tag=None) -> dict:
+    """Simulate each election of ``todo`` = [(seed, test names)] and run those tests on it.
+
+    Returns the rows, and the CPU seconds and peak resident memory (bytes) of the worker.
+    """
+    cpu = time.process_time()
     rows = []
-    for ss in seeds:
+    for ss, names in todo:
         election = simulate.simulate_election(scenario, _sim_rng(ss), fraud=fraud)
         row = {"election": int(ss.spawn_key[-1])}
         if tag is not None:
             row["_tag"] = tag
-        for name, fn in tests.items():
+        for name in names:
             try:
-                p = float(fn(election.stations, election.votes, election.leader, _test_rng(ss, name)))
+                p = float(tests[name](election.stations, election.votes, election.leader, _test_rng(ss, name)))
                 row[name] = p if 0.0 <= p <= 1.0 else np.nan
                 if not (0.0 <= p <= 1.0):
                     row[f"error:{name}"] = f"p-value {p} outside [0, 1]"
@@ -107,27 +128,70 @@ def _run_chunk(scenario, seeds, tests: Mapping[str, Callable], fraud, tag=None) 
                 row[name] = np.nan
                 row[f"error:{name}"] = f"{type(exc).__name__}: {exc}"
         rows.append(row)
-    return rows
+    return {"rows": rows, "cpu_seconds": time.process_time() - cpu, "peak_rss_bytes": peak_rss_bytes()}
 
 
-def _run_unit(unit) -> list[dict]:
+def peak_rss_bytes() -> int:
+    """Peak resident memory of this process (``getrusage``; Linux reports KiB)."""
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
+
+
+def _run_unit(unit) -> dict:
     return _run_chunk(*unit)
 
 
-def _run_batches(scenario, tests, batches, n_jobs, progress, desc, scheduler=None) -> list[dict]:
-    """Run ``batches`` = [(tag, fraud, seeds)] as chunks of elections through the execution seam.
+def _cached_rows(unit_cache, scenario, tests, tag, fraud, seed, seeds):
+    """Rows filled from the cache, the (seed, tests) still to compute, and how to store them."""
+    batch = cache.batch_key(scenario, fraud, seed)
+    versions = cache.code_versions(tests)
+    cached = {name: unit_cache.load(batch, name, versions[name]) for name in tests}
+    indices = [int(ss.spawn_key[-1]) for ss in seeds]
+    missing = cache.missing_units(cached, indices)
+    rows = []
+    for i in indices:
+        row = {"election": i} if tag is None else {"election": i, "_tag": tag}
+        for name, values in cached.items():
+            if i in values:
+                row[name], error = values[i]
+                if error:
+                    row[f"error:{name}"] = error
+        rows.append(row)
+    todo = [(ss, missing[i]) for ss, i in zip(seeds, indices, strict=True) if i in missing]
+    return rows, todo, (batch, versions)
+
+
+def _store(unit_cache, where, rows, tests) -> None:
+    batch, versions = where
+    for name in tests:
+        values = {r["election"]: (r[name], r.get(f"error:{name}")) for r in rows if name in r}
+        unit_cache.store(batch, name, versions[name], values)
+
+
+def _run_batches(scenario, tests, batches, n_jobs, progress, desc, scheduler=None, cache_dir=None):
+    """Run ``batches`` = [(tag, fraud, seed, seeds)] as chunks of elections through the execution seam.
 
     Every chunk carries its elections' own seeds, so rows do not depend on the backend
     (:func:`analysis.core.execution.map_units`: serial, local processes or Dask) or on the
-    number of workers; an interrupted run stops its workers.
+    number of workers; an interrupted run stops its workers. With a cache
+    (:mod:`analysis.synthetic.calibration.cache`), finished units are read, not computed, and
+    the new ones are stored. Returns the rows and the run's cost (:data:`RUN_KEYS`).
     """
-    units = []
-    for tag, fraud, seeds in batches:
-        n_chunks = max(1, min(len(seeds), 2 * max(n_jobs, 1)))
-        for idx in np.array_split(np.arange(len(seeds)), n_chunks):
+    unit_cache = cache.resolve_cache(cache_dir)
+    start = time.perf_counter()
+    units, rows, stores, n_cached = [], [], [], 0
+    for tag, fraud, seed, seeds in batches:
+        todo = [(ss, tuple(tests)) for ss in seeds]
+        if unit_cache is not None:
+            done, todo, where = _cached_rows(unit_cache, scenario, tests, tag, fraud, seed, seeds)
+            n_cached += len(seeds) * len(tests) - sum(len(names) for _, names in todo)
+            stores.append((where, {(tag, int(ss.spawn_key[-1])) for ss, _ in todo}))
+            rows.extend(done)
+        # chunks of at most ~25 elections (a progress bar that moves), at least two per worker
+        n_chunks = max(1, min(len(todo), max(2 * max(n_jobs, 1), -(-len(todo) // 25))))
+        for idx in np.array_split(np.arange(len(todo)), n_chunks):
             if len(idx):
-                units.append((scenario, [seeds[i] for i in idx], tests, fraud, tag))
-    parts, _ = map_units(
+                units.append((scenario, [todo[i] for i in idx], tests, fraud, tag))
+    parts, info = map_units(
         _run_unit,
         units,
         scheduler="serial" if n_jobs == 1 else scheduler,
@@ -135,7 +199,27 @@ def _run_batches(scenario, tests, batches, n_jobs, progress, desc, scheduler=Non
         progress=progress,
         desc=desc,
     )
-    return [row for part in parts for row in part]
+    new_rows = [row for part in parts for row in part["rows"]]
+    for where, keys in stores:
+        _store(unit_cache, where, [r for r in new_rows if (r.get("_tag"), r["election"]) in keys], tests)
+    if unit_cache is not None:  # merge computed tests into the rows read from the cache
+        by_key = {(r.get("_tag"), r["election"]): r for r in rows}
+        for r in new_rows:
+            by_key[(r.get("_tag"), r["election"])].update(r)
+    else:
+        rows = new_rows
+    cost = {
+        "wall_seconds": time.perf_counter() - start,
+        "cpu_seconds": float(sum(part["cpu_seconds"] for part in parts)),
+        "n_units_computed": sum(len(names) for unit in units for _, names in unit[1]),
+        "n_units_cached": n_cached,
+        "n_elections_simulated": sum(len(unit[1]) for unit in units),
+        "n_tasks": info.n_units,
+        "n_workers": info.n_workers,
+        "scheduler": info.scheduler,
+        "peak_rss_bytes": max((part["peak_rss_bytes"] for part in parts), default=0),
+    }
+    return rows, cost
 
 
 def _frame(rows, tests, by=("election",)) -> pd.DataFrame:
@@ -143,7 +227,10 @@ def _frame(rows, tests, by=("election",)) -> pd.DataFrame:
     for name in tests:
         if name not in frame:
             frame[name] = np.nan
-    return frame
+    # fixed column order, whichever units came from the cache
+    keys = [c for c in ("_tag", "election") if c in frame]
+    errors = sorted(c for c in frame.columns if c.startswith("error:"))
+    return frame[keys + list(tests) + errors]
 
 
 def simulate_pvalues(
@@ -156,6 +243,8 @@ def simulate_pvalues(
     n_jobs: int = 2,
     progress: bool = True,
     desc: str | None = None,
+    scheduler: str | None = None,
+    cache_dir=None,
 ) -> pd.DataFrame:
     """p-values of every test on ``n_elections`` elections drawn from ``scenario``.
 
@@ -179,12 +268,20 @@ def simulate_pvalues(
         Show a progress bar.
     desc : str, optional
         The progress bar's label.
+    scheduler : str, optional
+        ``serial``, ``local``, ``dask-local`` or ``tcp://host:port`` (default ``$SCHEDULER``,
+        else local: :func:`analysis.core.execution.resolve_scheduler`).
+    cache_dir : path or UnitCache, optional
+        Cache of finished units (:mod:`analysis.synthetic.calibration.cache`): units found
+        there are read, the others computed and stored. None: no cache.
 
     Returns
     -------
     pandas.DataFrame
         One row per election (``election`` = its seed index) and one column per test; a
-        failed test run is NaN with its message in column ``error:<test>``.
+        failed test run is NaN with its message in column ``error:<test>``. ``attrs["run"]``
+        holds the run's cost (:data:`RUN_KEYS`: wall and CPU seconds, units computed and read
+        from the cache, tasks, workers, peak memory of a worker).
 
     References
     ----------
@@ -203,9 +300,12 @@ def simulate_pvalues(
     ([0, 1, 2], True)
     """
     seeds = election_seeds(seed, n_elections)
-    rows = _run_batches(scenario, tests, [(None, fraud, seeds)], n_jobs, progress, desc or scenario.name)
-    frame = _frame(rows, tests)
-    return frame.drop(columns="_tag", errors="ignore")
+    rows, cost = _run_batches(
+        scenario, tests, [(None, fraud, seed, seeds)], n_jobs, progress, desc or scenario.name, scheduler, cache_dir
+    )
+    frame = _frame(rows, tests).drop(columns="_tag", errors="ignore")
+    frame.attrs["run"] = cost
+    return frame
 
 
 def power_curve(
@@ -220,6 +320,8 @@ def power_curve(
     fraud_params: dict | None = None,
     n_jobs: int = 2,
     progress: bool = True,
+    scheduler: str | None = None,
+    cache_dir=None,
 ) -> pd.DataFrame:
     """Rejection rate of each test over ``magnitudes`` of one fraud type (long table).
 
@@ -248,11 +350,14 @@ def power_curve(
         Worker processes.
     progress : bool
         Show a progress bar.
+    scheduler, cache_dir
+        As in :func:`simulate_pvalues`.
 
     Returns
     -------
     pandas.DataFrame
-        Per (magnitude, test): ``n``, ``n_failed``, ``power`` and its exact interval.
+        Per (magnitude, test): ``n``, ``n_failed``, ``power`` and its exact interval;
+        ``attrs["run"]`` the run's cost (:data:`RUN_KEYS`).
 
     References
     ----------
@@ -273,12 +378,12 @@ def power_curve(
     if fraud_type not in simulate.FRAUD_TYPES:
         raise ValueError(f"unknown fraud type {fraud_type!r}: expected one of {simulate.FRAUD_TYPES}")
     seeds = election_seeds(seed, n_elections)
-    batches = [(float(m), {fraud_type: {"magnitude": float(m), **(fraud_params or {})}}, seeds) for m in magnitudes]
-    pv = _frame(
-        _run_batches(scenario, tests, batches, n_jobs, progress, f"power {scenario.name} {fraud_type}"),
-        tests,
-        by=("_tag", "election"),
-    )
+    batches = [
+        (float(m), {fraud_type: {"magnitude": float(m), **(fraud_params or {})}}, seed, seeds) for m in magnitudes
+    ]
+    desc = f"power {scenario.name} {fraud_type}"
+    rows, cost = _run_batches(scenario, tests, batches, n_jobs, progress, desc, scheduler, cache_dir)
+    pv = _frame(rows, tests, by=("_tag", "election"))
     rows = []
     for m in magnitudes:
         sub = pv[pv["_tag"] == float(m)]
@@ -297,4 +402,6 @@ def power_curve(
                     "ci_high": r.ci_high,
                 }
             )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["run"] = cost
+    return out
