@@ -112,3 +112,19 @@ def test_config_is_valid_and_typos_are_errors(tmp_path):
     )
     with pytest.raises(ConfigError, match=r"entry 'x': unknown key\(s\) \['pvlaue'\]"):
         V.load_specs(tmp_path)
+
+
+def test_the_committed_study_marks_what_it_cannot_certify():
+    from analysis.synthetic.calibration.study import CalibrationStatus
+
+    results = {"05_digits": {"lastc": 4.4, "lastc_pvalue": 0.001}}
+    study = {
+        "lastc": CalibrationStatus("uncalibrated", 0.12, 0.08, 0.17, 100, "pl2020-like", "outside [3.5 %, 6.5 %]"),
+        "integer_either": CalibrationStatus("calibrated", 0.05, 0.04, 0.062, 1000, "pl2020-like", ""),
+    }
+    table = V.verdict_table(results, alpha=0.05, specs=SPECS, study=study).set_index("test")
+    assert table.loc["lastc", "verdict"] == "not calibrated"  # the verdict word is unchanged ...
+    assert V.study_note(table.loc["lastc"]) == "uncalibrated: type-I 12.0 % [8.0, 17.0] on 100 pl2020-like elections"
+    assert V.study_note(table.loc["integer_either"]) == ""  # ... and a certified test carries no mark
+    assert table.loc["grid", "study_status"] == "not in study"
+    assert V.study_note(table.loc["grid"]) == "not in study"

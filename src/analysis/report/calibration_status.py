@@ -18,8 +18,21 @@ import pandas as pd
 from analysis.synthetic.calibration import registered_tests
 from analysis.synthetic.calibration.study import STATUSES, CalibrationStatus, read_study, study_status
 
-#: The calibration scenario closest to each country's elections.
-SCENARIO_BY_COUNTRY = {"kz": "kz2011-like", "pl": "pl2020-like", "ru": "ru2011-like"}
+#: The calibration scenario closest to each country's elections (``country:`` of an election's config).
+SCENARIO_BY_COUNTRY = {"Kazakhstan": "kz2011-like", "Poland": "pl2020-like", "Russia": "ru2011-like"}
+
+
+def election_status(election_cfg: dict, path: Path | None = None) -> dict[str, CalibrationStatus]:
+    """:func:`calibration_status` on the scenario of the election's country (every scenario,
+    worst case, for a country without one of its own).
+
+    Examples
+    --------
+    >>> status = election_status({"country": "Russia"})
+    >>> {s.scenario for s in status.values() if s.status != "not in study"} <= {"ru2011-like"}
+    True
+    """
+    return calibration_status(SCENARIO_BY_COUNTRY.get(str(election_cfg.get("country"))), path)
 
 
 def calibration_status(scenario: str | None = None, path: Path | None = None) -> dict[str, CalibrationStatus]:

@@ -21,6 +21,7 @@ from PIL import Image, UnidentifiedImageError
 
 from analysis.core import config, paths
 from analysis.report import verdicts as V
+from analysis.report.calibration_status import election_status
 from analysis.report.plotting import labels
 from analysis.report.provenance import PREFIX as PROVENANCE
 from analysis.report.render import REPORT_SUFFIX
@@ -159,6 +160,7 @@ def verdict_table_html(election: str, table, control: str | None, control_table)
                 if r["verdict"] == "uncalibrated"
                 else ""
             )
+            + (f'<br><small class="study">{_esc(note)}</small>' if (note := V.study_note(r)) else "")
             + "</td>",
             f"<td>{_esc(effect)}</td>",
         ]
@@ -357,7 +359,8 @@ def build_index(reports_dir: Path | None = None) -> str:
         by_nb = by_election[e]
         if (by_nb or failed[e]) and configs[e].get("level", "station") in config.DATA_LEVELS:
             alphas[e] = _alpha(by_nb)
-            table = V.verdict_table(by_nb, alpha=alphas[e], specs=specs, calibration=calibration)
+            study = election_status(configs[e])
+            table = V.verdict_table(by_nb, alpha=alphas[e], specs=specs, calibration=calibration, study=study)
             tables[e] = _mark_failed_tests(table, set(failed[e]), specs)
     controls = {c for e in elections if (c := configs[e].get("control")) and c in tables}
     run_params = {

@@ -22,6 +22,7 @@ import pandas as pd
 from analysis.core import canonical, config, paths
 from analysis.data import datasets
 from analysis.report import verdicts as V
+from analysis.report.calibration_status import election_status
 from analysis.stats import distributions, measures, spikes
 
 #: Results keys of the time series, by notebook prefix: {column: (notebook prefix, results key)}.
@@ -80,15 +81,17 @@ def verdict_long(
     calibration = V.calibrations() if calibration is None else calibration
     frames = []
     for election, by_nb in results.items():
-        table = V.verdict_table(by_nb, alpha=alpha, specs=specs, calibration=calibration)
+        study = election_status(config.load_election(election)) if election in config.list_elections() else None
+        table = V.verdict_table(by_nb, alpha=alpha, specs=specs, calibration=calibration, study=study)
         if table.empty:
             continue
         table = table[table["pvalue"].notna()] if (levels or {}).get(election) == "region" else table
         frames.append(table.assign(election=election, level=(levels or {}).get(election, "station")))
     if not frames:
-        return pd.DataFrame(columns=["election", "level", "test", "statistic", "pvalue", "verdict", "effect"])
+        return pd.DataFrame(columns=["election", "level", "test", "statistic", "pvalue", "verdict", "effect", "study"])
     out = pd.concat(frames, ignore_index=True)
-    columns = ["election", "level", "test", "label", "statistic", "pvalue", "verdict", "effect", "effect_unit"]
+    out["study"] = [V.study_note(r) or "calibrated" for _, r in out.iterrows()]
+    columns = ["election", "level", "test", "label", "statistic", "pvalue", "verdict", "effect", "effect_unit", "study"]
     return out[columns]
 
 
@@ -96,6 +99,15 @@ def verdict_matrix(long: pd.DataFrame, elections: Sequence[str], tests: Sequence
     """Tests (rows) × elections (columns) of verdict words; ``"—"`` where a test has no row."""
     wide = long.pivot_table(index="test", columns="election", values="verdict", aggfunc="first")
     return wide.reindex(index=list(tests), columns=[e for e in elections if e in wide.columns]).fillna("—")
+
+
+def study_matrix(long: pd.DataFrame, elections: Sequence[str], tests: Sequence[str]) -> pd.DataFrame:
+    """Tests × elections: True where the committed calibration study does not certify the test
+    on the election's scenario (its ``study`` column is not ``calibrated``)."""
+    flags = long.assign(flag=long["study"] != "calibrated")
+    wide = flags.pivot_table(index="test", columns="election", values="flag", aggfunc="first")
+    cols = [e for e in elections if e in wide.columns]
+    return wide.reindex(index=list(tests), columns=cols).fillna(False).astype(bool)
 
 
 def series_table(results: Mapping[str, Mapping[str, dict]]) -> pd.DataFrame:

@@ -134,16 +134,38 @@ def verdict(pvalue: float, alpha: float, calibration: list[Calibration] | None) 
     return "anomalous" if calibration else "not calibrated"
 
 
+def study_note(row) -> str:
+    """One line on a verdict-table row's standing in the committed study ("" when calibrated).
+
+    >>> study_note({"study_status": "uncalibrated", "study_rate": 0.2, "study_ci_low": 0.1,
+    ...             "study_ci_high": 0.3, "study_n": 30, "study_scenario": "ru2011-like"})
+    'uncalibrated: type-I 20.0 % [10.0, 30.0] on 30 ru2011-like elections'
+    """
+    status = row["study_status"]
+    if status == "calibrated":
+        return ""
+    if not math.isfinite(_number(row["study_rate"])):
+        return status
+    return (
+        f"{status}: type-I {100 * row['study_rate']:.1f} % [{100 * row['study_ci_low']:.1f}, "
+        f"{100 * row['study_ci_high']:.1f}] on {row['study_n']} {row['study_scenario']} elections"
+    )
+
+
 def verdict_table(
     results_by_notebook: dict[str, dict],
     *,
     alpha: float = 0.05,
     specs: dict[str, dict] | None = None,
     calibration: dict[str, list[Calibration]] | None = None,
+    study: dict | None = None,
 ) -> pd.DataFrame:
     """One row per configured test: statistic, p-value, verdict, effect, type-I error, meaning.
 
-    Rows are ordered by evidence (anomalous first, then by p-value).
+    ``study``: ``{registered test: CalibrationStatus}`` of the committed calibration study
+    (:func:`analysis.report.calibration_status.election_status`); its status and measured
+    type-I error go in the ``study_*`` columns, so a test the study cannot certify is marked
+    beside its verdict. Rows are ordered by evidence (anomalous first, then by p-value).
     """
     specs = load_specs() if specs is None else specs
     calibration = calibration or {}
@@ -159,6 +181,7 @@ def verdict_table(
         if effect.get("per"):
             value /= _number(_lookup(results_by_notebook, nb, effect["per"]))
         worst = max(cal, key=lambda c: c.rate) if cal else None
+        certified = (study or {}).get(spec.get("calibration") or "")
         rows.append(
             {
                 "test": test,
@@ -171,6 +194,12 @@ def verdict_table(
                 "type1_max": worst.rate if worst else math.nan,
                 "type1_scenario": worst.scenario if worst else "",
                 "meaning": spec["meaning"],
+                "study_status": certified.status if certified else "not in study",
+                "study_rate": certified.rate if certified else math.nan,
+                "study_ci_low": certified.ci_low if certified else math.nan,
+                "study_ci_high": certified.ci_high if certified else math.nan,
+                "study_n": certified.n if certified else 0,
+                "study_scenario": certified.scenario if certified else "",
             }
         )
     table = pd.DataFrame(rows)

@@ -90,8 +90,18 @@ def plot_time_series(series: pd.DataFrame, title: str):
     return fig
 
 
-def plot_verdict_heatmap(matrix: pd.DataFrame, labels: Mapping[str, str], title: str, controls: Sequence[str] = ()):
-    """Tests (rows) × elections (columns) coloured by verdict; the clean controls' columns marked."""
+def plot_verdict_heatmap(
+    matrix: pd.DataFrame,
+    labels: Mapping[str, str],
+    title: str,
+    controls: Sequence[str] = (),
+    uncertified: pd.DataFrame | None = None,
+):
+    """Tests (rows) × elections (columns) coloured by verdict; the clean controls' columns marked.
+
+    ``uncertified`` (same shape, bool): cells whose test the committed calibration study does not
+    certify on that election's scenario get a small "u" in their corner.
+    """
     words = list(VERDICT_COLORS)
     codes = matrix.apply(lambda col: col.map(lambda v: words.index(v) if v in words else words.index("—")))
     cmap = ListedColormap([VERDICT_COLORS[w] for w in words])
@@ -104,7 +114,15 @@ def plot_verdict_heatmap(matrix: pd.DataFrame, labels: Mapping[str, str], title:
     ax.grid(False)
     for (i, j), word in np.ndenumerate(matrix.to_numpy()):
         ax.text(j, i, {"anomalous": "!", "no evidence": "·"}.get(word, ""), ha="center", va="center", color="white")
+    if uncertified is not None:
+        flags = uncertified.reindex(index=matrix.index, columns=matrix.columns).fillna(False).to_numpy(dtype=bool)
+        for i, j in zip(*np.nonzero(flags & (matrix.to_numpy() != "—"))):
+            ax.text(j + 0.42, i - 0.3, "u", ha="right", va="top", fontsize=7, color="black")
     handles = [plt.Rectangle((0, 0), 1, 1, color=VERDICT_COLORS[w]) for w in words[:-1]]
-    ax.legend(handles, words[:-1], loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, title="verdict")
+    names = list(words[:-1])
+    if uncertified is not None:
+        handles.append(plt.Line2D([], [], linestyle="none", marker="$u$", color="black"))
+        names.append("u: type-I not certified\nby the committed study")
+    ax.legend(handles, names, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, title="verdict")
     ax.set_title(title)
     return fig
