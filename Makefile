@@ -11,6 +11,7 @@
 #   ELECTION="kz2011 ru2011"   elections to run (default: every config/elections/<id>.yml)
 #   PARAMS="alpha=0.01 seed=7"  parameter overrides (see README's parameter table)
 #   STRICT=1                   fail instead of skipping an election whose data cannot be had
+#   JOBS=2                     runs in parallel (default: the number of cores)
 #   SCHEDULER=tcp://host:8786  where independent units run: local (default), serial, dask-local,
 #                              or a Dask scheduler (calibration elections, batch tasks)
 #
@@ -32,6 +33,11 @@ VENV_STAMP := $(VENV)/.installed
 PARAMS ?=
 STRICT ?= 0
 STRICT_FLAG := $(if $(filter 1 yes true,$(STRICT)),--strict,)
+
+# Independent runs go in parallel, one per core (JOBS=1: one at a time); each run's output is
+# printed in one piece.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+MAKEFLAGS += -j$(JOBS) --output-sync=target
 
 SRC := $(shell find src/analysis -name '*.py' | sort)
 CONFIG := $(sort $(wildcard config/*.yml config/*/*.yml))
