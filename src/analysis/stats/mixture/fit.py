@@ -13,9 +13,9 @@ from analysis.stats.mixture.model import (
     DEFAULT_NODES,
     PARAMETER_NAMES,
     MixtureParameters,
+    _take,
     clip_rates,
     component_densities,
-    _take,
     count_noise,
     honest_density,
     t0_lower,
@@ -385,6 +385,9 @@ def fit_fraud_mixture(
         se = np.sqrt(np.diag(cov))
     low = np.maximum(vec - z * se, [b[0] for b in BOUNDS])
     high = np.minimum(vec + z * se, [b[1] for b in BOUNDS])
+    # A flat direction (no positive variance) leaves fi or fe anywhere in its range.
+    low[:2] = np.where(np.isnan(low[:2]), 0.0, low[:2])
+    high[:2] = np.where(np.isnan(high[:2]), 1.0, high[:2])
     loglik = float(np.log(lik.mix(lik.components(vec[_SHAPE]), vec[0], vec[1])).sum())
     honest, loglik_honest = _honest_fit(t, v, vec, noise)
     lr = max(2.0 * (loglik - loglik_honest), 0.0)

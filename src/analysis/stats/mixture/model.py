@@ -298,7 +298,9 @@ def count_noise(registered=None, voters=None, *, shift_t=None, shift_v=None, n=N
     if not given:
         return None
     n = np.asarray(given[0]).size if n is None else n
-    inverse = [np.zeros(n) if a is None else 1.0 / np.maximum(np.asarray(a, dtype=float), 1.0) for a in (registered, voters)]
+    inverse = [
+        np.zeros(n) if a is None else 1.0 / np.maximum(np.asarray(a, dtype=float), 1.0) for a in (registered, voters)
+    ]
     shifts = [np.zeros(n) if a is None else np.asarray(a, dtype=float) for a in (shift_t, shift_v)]
     return (*inverse, *shifts)
 

@@ -12,8 +12,8 @@ from analysis.stats.mixture.fit import FraudMixtureResult
 from analysis.stats.mixture.model import (
     DEFAULT_NODES,
     MixtureParameters,
-    clip_rates,
     _take,
+    clip_rates,
     fraud_nodes,
     honest_density,
 )
