@@ -351,11 +351,20 @@ class SimulatedStations:
 
 
 def simulate(
-    p: MixtureParameters, n_stations: int, seed=None, *, registered=None, voters=None, shift_t=None, shift_v=None
+    p: MixtureParameters,
+    n_stations: int,
+    seed=None,
+    *,
+    registered=None,
+    voters=None,
+    shift_t=None,
+    shift_v=None,
+    context=None,
 ) -> SimulatedStations:
     """Draw ``n_stations`` stations from the model (rates; with ``registered`` and ``voters``
     the honest spread includes their binomial variance, ``shift_t``, ``shift_v`` move each
-    station's honest means: :func:`honest_moments`).
+    station's honest means: :func:`honest_moments`; or ``context``, a fit's ``honest_context``,
+    with ``n_stations`` a multiple of its length: the fitted model on the fitted stations).
 
     Examples
     --------
@@ -365,7 +374,11 @@ def simulate(
     ((1000,), True, 0.2)
     """
     rng = np.random.default_rng(seed)
-    t0, v0 = _honest_draws(rng, p, n_stations, count_noise(registered, voters, shift_t=shift_t, shift_v=shift_v))
+    if context is not None:
+        context = tuple(np.tile(a, n_stations // len(a)) for a in context)
+    else:
+        context = count_noise(registered, voters, shift_t=shift_t, shift_v=shift_v)
+    t0, v0 = _honest_draws(rng, p, n_stations, context)
     u = rng.random(n_stations)
     component = np.where(u < p.fi, 1, np.where(u < p.fi + p.fe, 2, 0))
     incremental = _half_normal(rng, p.theta, n_stations)
