@@ -305,7 +305,7 @@ def fit_fraud_mixture(
 ) -> FraudMixtureResult:
     """Fit the finite-mixture fraud model of Klimek et al. (2012) by maximum likelihood.
 
-    Direct maximisation (L-BFGS-B over the eight natural parameters within :data:`BOUNDS`;
+    Direct maximisation (L-BFGS-B over the nine natural parameters within :data:`BOUNDS`;
     gradient analytic in fi, fe and by forward differences in the others). The density of each
     station integrates over the fraud intensity by fixed Gauss–Legendre quadrature
     (:mod:`analysis.stats.mixture.model`). Starts: the left-flank honest peak with four fraud

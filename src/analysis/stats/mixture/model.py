@@ -1,8 +1,9 @@
 """The finite-mixture fraud model: parameters, forward map, Jacobian, density by quadrature, simulation.
 
 Klimek et al. (2012, SI) as a likelihood (Mebane 2016): a station's honest turnout ``t0`` and
-leader share ``v0`` are independent normals truncated to [0, 1]; incremental fraud (probability
-``fi``) draws an intensity ``x ~ |N(0, θ)|``, extreme fraud (``fe``) ``x ~ 1 − |N(0, θ)|`` (both
+leader share ``v0`` are bivariate normal (correlation ρ) truncated to [0, 1]², with per-station
+means and variances (:func:`honest_moments`: unit shifts, count variance); incremental fraud (probability
+``fi``) draws an intensity ``x ~ |N(0, θ)|``, extreme fraud (``fe``) ``x ~ 1 − |N(0, 0.075)|`` (both
 truncated to [0, 1]); a fraction ``x`` of the non-voters is counted for the leader and a fraction
 ``x**α`` of the other candidates' votes is moved to the leader:
 
