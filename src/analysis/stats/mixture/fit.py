@@ -355,10 +355,10 @@ def fit_fraud_mixture(
     Examples
     --------
     >>> from analysis.stats.mixture.model import MixtureParameters, simulate
-    >>> true = MixtureParameters(0.2, 0.02, 2.0, 0.6, 0.45, 0.08, 0.1, 0.3)
+    >>> true = MixtureParameters(0.2, 0.02, 2.0, 0.6, 0.45, 0.08, 0.1, 0.15)
     >>> sim = simulate(true, 1500, seed=3)
     >>> res = fit_fraud_mixture(sim.turnout, sim.leader_share)
-    >>> bool(res.fi_low <= 0.2 <= res.fi_high), res.converged
+    >>> bool(res.fe_low <= 0.02 <= res.fe_high), res.converged
     (True, True)
     """
     started = time.process_time()
