@@ -13,15 +13,18 @@ import pytest
 from scipy import integrate, special, stats
 
 from analysis.stats.mixture.model import (
+    EXTREME_WIDTH,
     MixtureParameters,
+    bivariate_normal_cdf,
     component_densities,
+    count_noise,
     forward_map,
     inverse_map,
     simulate,
     t0_lower,
 )
 
-P = MixtureParameters(0.3, 0.05, 1.8, 0.6, 0.5, 0.12, 0.13, 0.15)
+P = MixtureParameters(0.3, 0.05, 1.8, 0.6, 0.5, 0.12, 0.13, 0.15, -0.3)
 
 
 def test_inverse_map_inverts_forward_map():
@@ -60,6 +63,14 @@ def test_jacobian_matches_numerical_differentiation(alpha):
         assert det == pytest.approx((1 - x) * t0 * (1 - x**alpha) / t, rel=1e-6)
 
 
+def test_bivariate_normal_cdf_matches_scipy():
+    rng = np.random.default_rng(3)
+    h, k = rng.normal(0, 2, (2, 30))
+    r = rng.uniform(-0.9, 0.9, 30)
+    ref = [stats.multivariate_normal([0, 0], [[1, c], [c, 1]]).cdf([a, b]) for a, b, c in zip(h, k, r, strict=True)]
+    np.testing.assert_allclose(bivariate_normal_cdf(h, k, r), ref, atol=1e-6)
+
+
 def test_t0_lower_is_where_the_honest_share_reaches_zero():
     rng = np.random.default_rng(1)
     t, v = rng.uniform(0.02, 0.98, (2, 500))
@@ -70,11 +81,16 @@ def test_t0_lower_is_where_the_honest_share_reaches_zero():
         assert np.all((root > 0) & (root <= t))
 
 
-def _reference_density(t, v, p: MixtureParameters, extreme: bool) -> float:
-    """∫ g(x) f_T(t0(x)) f_V(v0(x)) t / ((1 − x) t0 (1 − x**α)) dx by adaptive quadrature in x."""
-    trunc_t = special.ndtr((1 - p.tau) / p.sigma_tau) - special.ndtr(-p.tau / p.sigma_tau)
-    trunc_v = special.ndtr((1 - p.nu) / p.sigma_nu) - special.ndtr(-p.nu / p.sigma_nu)
-    g_norm = 2 * special.ndtr(1 / p.theta) - 1
+def _reference_density(t, v, p: MixtureParameters, extreme: bool, n_reg=np.inf, n_vot=np.inf) -> float:
+    """∫ g(x) f(t0(x), v0(x)) t / ((1 − x) t0 (1 − x**α)) dx by adaptive quadrature in x, with
+    ``f`` scipy's bivariate normal (sds widened by the binomial variance of ``n_reg``, ``n_vot``)."""
+    s_t = np.sqrt(p.sigma_tau**2 + p.tau * (1 - p.tau) / n_reg)
+    s_v = np.sqrt(p.sigma_nu**2 + p.nu * (1 - p.nu) / n_vot)
+    cov = p.rho * p.sigma_tau * p.sigma_nu
+    honest = stats.multivariate_normal([p.tau, p.nu], [[s_t**2, cov], [cov, s_v**2]])
+    square = honest.cdf([1, 1]) - honest.cdf([0, 1]) - honest.cdf([1, 0]) + honest.cdf([0, 0])
+    width = EXTREME_WIDTH if extreme else p.theta
+    g_norm = 2 * special.ndtr(1 / width) - 1
 
     def integrand(x):
         t0 = 1 - (1 - t) / (1 - x)
@@ -84,23 +100,23 @@ def _reference_density(t, v, p: MixtureParameters, extreme: bool) -> float:
         v0 = 1 - t * (1 - v) / (t0 * (1 - xa))
         if v0 < 0:
             return 0.0
-        g = 2 * stats.norm.pdf((1 - x) if extreme else x, scale=p.theta) / g_norm
-        ft = stats.norm.pdf(t0, p.tau, p.sigma_tau) / trunc_t
-        fv = stats.norm.pdf(v0, p.nu, p.sigma_nu) / trunc_v
-        return g * ft * fv * t / ((1 - x) * t0 * (1 - xa))
+        g = 2 * stats.norm.pdf((1 - x) if extreme else x, scale=width) / g_norm
+        f = honest.pdf([t0, v0]) / square
+        return g * f * t / ((1 - x) * t0 * (1 - xa))
 
     return integrate.quad(integrand, 0.0, t, limit=400, epsabs=1e-12, epsrel=1e-10, points=[0.5 * t])[0]
 
 
-@pytest.mark.parametrize("theta", [0.03, 0.15, 0.5])
-def test_quadrature_matches_adaptive_integration_over_the_intensity(theta):
-    p = MixtureParameters(0.3, 0.05, 1.8, 0.6, 0.5, 0.12, 0.13, theta)
+@pytest.mark.parametrize(("theta", "rho", "size"), [(0.03, 0.0, np.inf), (0.15, -0.4, 300.0), (0.5, 0.3, np.inf)])
+def test_quadrature_matches_adaptive_integration_over_the_intensity(theta, rho, size):
+    p = MixtureParameters(0.3, 0.05, 1.8, 0.6, 0.5, 0.12, 0.13, theta, rho)
     points = [(0.62, 0.55), (0.75, 0.7), (0.9, 0.85), (0.97, 0.95), (0.999, 0.998), (0.5, 0.3), (0.85, 0.4)]
     t = np.array([a for a, _ in points])
     v = np.array([b for _, b in points])
-    _, f_inc, f_ext = component_densities(t, v, p)
-    ref_inc = np.array([_reference_density(a, b, p, False) for a, b in points])
-    ref_ext = np.array([_reference_density(a, b, p, True) for a, b in points])
+    noise = None if np.isinf(size) else count_noise(np.full(t.size, size), np.full(t.size, 0.6 * size))
+    _, f_inc, f_ext = component_densities(t, v, p, noise=noise)
+    ref_inc = np.array([_reference_density(a, b, p, False, size, 0.6 * size) for a, b in points])
+    ref_ext = np.array([_reference_density(a, b, p, True, size, 0.6 * size) for a, b in points])
     scale_inc, scale_ext = max(ref_inc.max(), 1e-3), max(ref_ext.max(), 1e-3)
     np.testing.assert_allclose(f_inc, ref_inc, rtol=1e-3, atol=1e-4 * scale_inc)
     np.testing.assert_allclose(f_ext, ref_ext, rtol=1e-3, atol=1e-4 * scale_ext)
@@ -118,16 +134,17 @@ def test_each_component_density_integrates_to_one():
 
 def test_simulation_matches_the_density():
     """Cell probabilities of simulated stations against the density integrated over the cells."""
-    p = MixtureParameters(0.3, 0.0, 1.8, 0.6, 0.5, 0.12, 0.13, 0.15)
+    p = MixtureParameters(0.3, 0.05, 1.8, 0.6, 0.5, 0.12, 0.13, 0.15, -0.3)
     sim = simulate(p, 40000, seed=7)
     t, v, component = sim.turnout, sim.leader_share, sim.component
     assert (component == 1).mean() == pytest.approx(0.3, abs=0.01)
+    assert np.corrcoef(sim.honest_turnout, sim.honest_share)[0, 1] == pytest.approx(-0.3, abs=0.03)
     edges = np.linspace(0, 1, 11)
     observed, _, _ = np.histogram2d(t, v, bins=[edges, edges])
     fine = (np.arange(200) + 0.5) / 200
     tt, vv = (a.ravel() for a in np.meshgrid(fine, fine, indexing="ij"))
-    f0, f_inc, _ = component_densities(tt, vv, p)
-    dens = ((1 - p.fi) * f0 + p.fi * f_inc).reshape(200, 200) / 200**2
+    f0, f_inc, f_ext = component_densities(tt, vv, p)
+    dens = ((1 - p.fi - p.fe) * f0 + p.fi * f_inc + p.fe * f_ext).reshape(200, 200) / 200**2
     expected = dens.reshape(10, 20, 10, 20).sum(axis=(1, 3)) * t.size
     big = expected > 50
     chi2 = float((((observed - expected) ** 2) / expected)[big].sum())

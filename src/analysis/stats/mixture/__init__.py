@@ -1,10 +1,11 @@
 """Finite-mixture fraud model: Klimek et al. (2012) as a likelihood (Mebane 2016), fitted by maximum likelihood.
 
 Model (:mod:`.model`): honest stations have turnout ``t0 ~ N(τ, σ_τ)`` and leader share
-``v0 ~ N(ν, σ_ν)``, independent and truncated to [0, 1]; with probability ``fi`` a station
-commits incremental fraud of intensity ``x ~ |N(0, θ)|``, with probability ``fe`` extreme fraud
-with ``x ~ 1 − |N(0, θ)|``: a fraction ``x`` of the non-voters is counted for the leader and a
-fraction ``x**α`` of the opposition's votes is moved to the leader (Klimek et al.'s SI).
+``v0 ~ N(ν, σ_ν)``, correlated (ρ), truncated to [0, 1]², their means moved by the median of
+the station's unit (district) and their variances widened by its count noise; with probability
+``fi`` a station commits incremental fraud of intensity ``x ~ |N(0, θ)|``, with probability
+``fe`` extreme fraud with ``x ~ 1 − |N(0, 0.075)|`` (Mebane's fixed width): a fraction ``x`` of
+the non-voters is counted for the leader and a fraction ``x**α`` of the opposition's votes is moved to the leader (Klimek et al.'s SI).
 
 Fit (:mod:`.fit`): direct maximisation of the likelihood (L-BFGS-B), the integral over the fraud
 intensity by fixed Gauss–Legendre quadrature over the honest turnout; Wald intervals from the

@@ -13,15 +13,31 @@ from analysis.stats.mixture.model import (
     DEFAULT_NODES,
     PARAMETER_NAMES,
     MixtureParameters,
+    _take,
     clip_rates,
     component_densities,
+    count_noise,
     honest_density,
     t0_lower,
+    unit_shifts,
 )
 
-#: Box constraints of the natural parameters (fi, fe, α, τ, ν, σ_τ, σ_ν, θ).
-BOUNDS = ((0.0, 1.0), (0.0, 1.0), (0.1, 10.0), (0.01, 0.99), (0.01, 0.99), (0.005, 1.0), (0.005, 1.0), (0.005, 2.0))
-_SHAPE = slice(2, 8)  # parameters inside the component densities (fi, fe are the mixing weights)
+#: Box constraints of the natural parameters (fi, fe, α, τ, ν, σ_τ, σ_ν, θ, ρ). θ's upper bound
+#: is Mebane's (EFToolkit ``bmax``: ``sqrt(2/pi)``): wider, ``|N(0, θ)|`` on [0, 1] is nearly
+#: uniform and θ is not identified.
+BOUNDS = (
+    (0.0, 1.0),
+    (0.0, 1.0),
+    (0.1, 10.0),
+    (0.01, 0.99),
+    (0.01, 0.99),
+    (0.005, 1.0),
+    (0.005, 1.0),
+    (0.005, float(np.sqrt(2.0 / np.pi))),
+    (-0.9, 0.9),
+)
+_N = len(PARAMETER_NAMES)
+_SHAPE = slice(2, _N)  # parameters inside the component densities (fi, fe are the mixing weights)
 _TINY = 1e-300
 
 
@@ -31,7 +47,7 @@ class FraudMixtureResult(FlatResult):
 
     Attributes
     ----------
-    fi, fe, alpha, tau, nu, sigma_tau, sigma_nu, theta : float
+    fi, fe, alpha, tau, nu, sigma_tau, sigma_nu, theta, rho : float
         Estimates (see :class:`~analysis.stats.mixture.model.MixtureParameters`).
     fi_low, fi_high, fe_low, fe_high, alpha_low, alpha_high : float
         Wald intervals from the observed information, clipped to the parameter's range
@@ -53,12 +69,15 @@ class FraudMixtureResult(FlatResult):
         Stations fitted.
     converged : bool
         The optimizer's success flag.
+    honest_context : tuple or None
+        The stations' ``(1 / registered, 1 / voters, shift_τ, shift_ν)`` of the honest component
+        (:func:`~analysis.stats.mixture.model.honest_moments`), None when it had none.
     seconds : float
         CPU seconds of the fit (``time.process_time``), intervals included.
     confidence_level : float
         Level of the intervals.
     covariance : numpy.ndarray
-        8 × 8 inverse observed information of the unrestricted fit (NaN rows and columns where
+        9 × 9 inverse observed information of the unrestricted fit (NaN rows and columns where
         not identified).
     unrestricted : MixtureParameters
         The unrestricted maximum-likelihood estimates (equal to the reported ones unless
@@ -73,6 +92,7 @@ class FraudMixtureResult(FlatResult):
     sigma_tau: float
     sigma_nu: float
     theta: float
+    rho: float
     fi_low: float
     fi_high: float
     fe_low: float
@@ -85,6 +105,7 @@ class FraudMixtureResult(FlatResult):
     no_fraud_selected: bool
     n_stations: int
     converged: bool
+    honest_context: tuple | None
     seconds: float
     confidence_level: float
     covariance: np.ndarray
@@ -102,8 +123,8 @@ class FraudMixtureResult(FlatResult):
 class _Likelihood:
     """Per-station log-likelihood with the component densities cached by shape parameters."""
 
-    def __init__(self, t, v, nodes: int):
-        self.t, self.v, self.nodes = t, v, nodes
+    def __init__(self, t, v, nodes: int, noise=None):
+        self.t, self.v, self.nodes, self.noise = t, v, nodes, noise
         self._t0 = {}
         self._last = (None, None)
 
@@ -117,7 +138,9 @@ class _Likelihood:
                 self._t0.clear()
             self._t0[alpha] = t0_lower(self.t, self.v, alpha)
         p = MixtureParameters(0.0, 0.0, *shape)
-        dens = np.vstack(component_densities(self.t, self.v, p, nodes=self.nodes, t0_min=self._t0[alpha]))
+        dens = np.vstack(
+            component_densities(self.t, self.v, p, nodes=self.nodes, t0_min=self._t0[alpha], noise=self.noise)
+        )
         self._last = (key, dens)
         return dens
 
@@ -131,10 +154,10 @@ class _Likelihood:
         dens = self.components(vec[_SHAPE])
         f = self.mix(dens, fi, fe)
         ll = float(np.log(f).sum())
-        grad = np.empty(8)
+        grad = np.empty(_N)
         grad[0] = float(((dens[1] - dens[0]) / f).sum())
         grad[1] = float(((dens[2] - dens[0]) / f).sum())
-        for j in range(6):
+        for j in range(_N - 2):
             shifted = vec.copy()
             shifted[2 + j] += steps[2 + j]
             fj = self.mix(self._uncached(shifted[_SHAPE]), fi, fe)
@@ -147,7 +170,9 @@ class _Likelihood:
         if t0 is None:
             t0 = t0_lower(self.t, self.v, alpha)
         return np.vstack(
-            component_densities(self.t, self.v, MixtureParameters(0, 0, *shape), nodes=self.nodes, t0_min=t0)
+            component_densities(
+                self.t, self.v, MixtureParameters(0, 0, *shape), nodes=self.nodes, t0_min=t0, noise=self.noise
+            )
         )
 
 
@@ -156,7 +181,7 @@ def _steps(vec: np.ndarray) -> np.ndarray:
 
 
 #: Typical magnitudes of the parameters: the optimizer works on ``vec / _SCALE``.
-_SCALE = np.array([0.1, 0.01, 1.0, 0.1, 0.1, 0.05, 0.05, 0.1])
+_SCALE = np.array([0.1, 0.01, 1.0, 0.1, 0.1, 0.05, 0.05, 0.1, 0.1])
 
 
 def _project(vec: np.ndarray) -> tuple[np.ndarray, float]:
@@ -177,7 +202,7 @@ def _minimise(lik: _Likelihood, start: np.ndarray, maxiter: int):
         vec, excess = _project(y * _SCALE)
         ll, grad = lik.gradient(vec, _steps(vec))
         penalty = 1e3 * excess
-        return -ll / n + penalty * excess, (-grad / n + np.r_[2 * penalty, 2 * penalty, np.zeros(6)]) * _SCALE
+        return -ll / n + penalty * excess, (-grad / n + np.r_[2 * penalty, 2 * penalty, np.zeros(_N - 2)]) * _SCALE
 
     bounds = [(lo / s, hi / s) for (lo, hi), s in zip(BOUNDS, _SCALE, strict=True)]
     res = optimize.minimize(
@@ -206,7 +231,7 @@ def starting_values(t, v) -> list[np.ndarray]:
     tau, s_tau = left_peak(t)
     nu, s_nu = left_peak(v)
     fraud = [(0.05, 0.005, 2.0, 0.05), (0.3, 0.02, 2.0, 0.15), (0.1, 0.01, 1.0, 0.3), (0.02, 0.002, 3.0, 0.1)]
-    return [np.array([fi, fe, a, tau, nu, s_tau, s_nu, th]) for fi, fe, a, th in fraud]
+    return [np.array([fi, fe, a, tau, nu, s_tau, s_nu, th, 0.0]) for fi, fe, a, th in fraud]
 
 
 def observed_information(lik: _Likelihood, vec: np.ndarray) -> np.ndarray:
@@ -216,12 +241,12 @@ def observed_information(lik: _Likelihood, vec: np.ndarray) -> np.ndarray:
     dens = lik.components(vec[_SHAPE])
     f = lik.mix(dens, fi, fe)
     di, de = (dens[1] - dens[0]) / f, (dens[2] - dens[0]) / f
-    hess = np.zeros((8, 8))
+    hess = np.zeros((_N, _N))
     hess[0, 0], hess[0, 1], hess[1, 1] = -(di * di).sum(), -(di * de).sum(), -(de * de).sum()
     hess[1, 0] = hess[0, 1]
     steps = _steps(vec)
     _, g0 = lik.gradient(vec, steps)
-    for j in range(2, 8):
+    for j in range(2, _N):
         h = 1e-4 * max(abs(vec[j]), 0.05)
         h = -h if vec[j] + h > BOUNDS[j][1] else h
         shifted = vec.copy()
@@ -236,10 +261,10 @@ def observed_information(lik: _Likelihood, vec: np.ndarray) -> np.ndarray:
 def _covariance(info: np.ndarray, vec: np.ndarray) -> np.ndarray:
     """Inverse information on the identified parameters (α and θ drop out when fi = fe = 0,
     θ-free variants never arise: θ shapes both fraud components)."""
-    keep = np.ones(8, dtype=bool)
+    keep = np.ones(_N, dtype=bool)
     if vec[0] + vec[1] < 1e-6:
         keep[[2, 7]] = False
-    cov = np.full((8, 8), np.nan)
+    cov = np.full((_N, _N), np.nan)
     sub = info[np.ix_(keep, keep)]
     try:
         inv = np.linalg.inv(sub)
@@ -249,14 +274,17 @@ def _covariance(info: np.ndarray, vec: np.ndarray) -> np.ndarray:
     return cov
 
 
-def _honest_fit(t, v, vec: np.ndarray) -> tuple[np.ndarray, float]:
-    """Maximum-likelihood (τ, ν, σ_τ, σ_ν) of the honest-only model (fi = fe = 0), and its log-likelihood."""
+_HONEST = [3, 4, 5, 6, 8]  # τ, ν, σ_τ, σ_ν, ρ
+
+
+def _honest_fit(t, v, vec: np.ndarray, noise=None) -> tuple[np.ndarray, float]:
+    """Maximum-likelihood (τ, ν, σ_τ, σ_ν, ρ) of the honest-only model (fi = fe = 0), and its log-likelihood."""
 
     def negll(y):
-        p = MixtureParameters(0.0, 0.0, 1.0, *y, 1.0)
-        return -float(np.log(np.maximum(honest_density(t, v, p), _TINY)).sum()) / t.size
+        p = MixtureParameters(0.0, 0.0, 1.0, *y[:4], 0.1, y[4])
+        return -float(np.log(np.maximum(honest_density(t, v, p, noise), _TINY)).sum()) / t.size
 
-    res = optimize.minimize(negll, vec[3:7], method="L-BFGS-B", bounds=BOUNDS[3:7])
+    res = optimize.minimize(negll, vec[_HONEST], method="L-BFGS-B", bounds=[BOUNDS[j] for j in _HONEST])
     return res.x, -res.fun * t.size
 
 
@@ -271,11 +299,13 @@ def fit_fraud_mixture(
     maxiter: int = 200,
     prefit_stations: int = 5000,
     prefit_iterations: int = 15,
+    count_variance: bool = True,
+    unit=None,
     seed=0,
 ) -> FraudMixtureResult:
     """Fit the finite-mixture fraud model of Klimek et al. (2012) by maximum likelihood.
 
-    Direct maximisation (L-BFGS-B over the eight natural parameters within :data:`BOUNDS`;
+    Direct maximisation (L-BFGS-B over the nine natural parameters within :data:`BOUNDS`;
     gradient analytic in fi, fe and by forward differences in the others). The density of each
     station integrates over the fraud intensity by fixed Gauss–Legendre quadrature
     (:mod:`analysis.stats.mixture.model`). Starts: the left-flank honest peak with four fraud
@@ -303,6 +333,10 @@ def fit_fraud_mixture(
         Subsample size of the multi-start pre-fits.
     prefit_iterations : int
         L-BFGS-B iterations from each start before the best one is run to convergence.
+    count_variance : bool
+        With ``registered`` and ``voters`` given, add each station's binomial variance to the
+        honest spread (:func:`~analysis.stats.mixture.model.honest_moments`; Mebane's densities are
+        for counts): small stations' wide scatter is then honest, not fraud.
     seed : int or numpy.random.Generator
         Seed of the pre-fit subsample.
 
@@ -321,10 +355,10 @@ def fit_fraud_mixture(
     Examples
     --------
     >>> from analysis.stats.mixture.model import MixtureParameters, simulate
-    >>> true = MixtureParameters(0.2, 0.02, 2.0, 0.6, 0.45, 0.08, 0.1, 0.3)
+    >>> true = MixtureParameters(0.2, 0.02, 2.0, 0.6, 0.45, 0.08, 0.1, 0.15)
     >>> sim = simulate(true, 1500, seed=3)
     >>> res = fit_fraud_mixture(sim.turnout, sim.leader_share)
-    >>> bool(res.fi_low <= 0.2 <= res.fi_high), res.converged
+    >>> bool(res.fe_low <= 0.02 <= res.fe_high), res.converged
     (True, True)
     """
     started = time.process_time()
@@ -333,13 +367,16 @@ def fit_fraud_mixture(
         raise ValueError(f"need at least 20 stations, got {t.size}")
     rng = np.random.default_rng(seed)
     sub = np.sort(rng.choice(t.size, prefit_stations, replace=False)) if t.size > prefit_stations else slice(None)
-    pre = _Likelihood(t[sub], v[sub], nodes)
+    shifts = unit_shifts(t, v, unit) if unit is not None else (None, None)
+    sizes = (registered, voters) if count_variance else (None, None)
+    noise = count_noise(*sizes, shift_t=shifts[0], shift_v=shifts[1], n=t.size)
+    pre = _Likelihood(t[sub], v[sub], nodes, _take(noise, sub))
     # Short runs from every start, the best one run to convergence (on the subsample, then on all).
     fits = [_minimise(pre, start, prefit_iterations) for start in starting_values(t, v)]
     final = _minimise(pre, min(fits, key=lambda r: r.fun).x, maxiter)
     lik = pre
     if t.size > prefit_stations:
-        lik = _Likelihood(t, v, nodes)
+        lik = _Likelihood(t, v, nodes, noise)
         final = _minimise(lik, final.x, maxiter)
     vec = final.x
     cov = _covariance(observed_information(lik, vec), vec)
@@ -348,8 +385,11 @@ def fit_fraud_mixture(
         se = np.sqrt(np.diag(cov))
     low = np.maximum(vec - z * se, [b[0] for b in BOUNDS])
     high = np.minimum(vec + z * se, [b[1] for b in BOUNDS])
+    # A flat direction (no positive variance) leaves fi or fe anywhere in its range.
+    low[:2] = np.where(np.isnan(low[:2]), 0.0, low[:2])
+    high[:2] = np.where(np.isnan(high[:2]), 1.0, high[:2])
     loglik = float(np.log(lik.mix(lik.components(vec[_SHAPE]), vec[0], vec[1])).sum())
-    honest, loglik_honest = _honest_fit(t, v, vec)
+    honest, loglik_honest = _honest_fit(t, v, vec, noise)
     lr = max(2.0 * (loglik - loglik_honest), 0.0)
     pvalue = float(stats.chi2.sf(lr, df=4))
     unrestricted = MixtureParameters.from_vector(vec)
@@ -357,7 +397,7 @@ def fit_fraud_mixture(
     if no_fraud:
         # Fraud not detected: the no-fraud model (fi = fe = 0, honest parameters refitted)
         # is reported; fi, fe keep their intervals' upper bounds, α has no interval.
-        vec = np.r_[0.0, 0.0, vec[2], honest, vec[7]]
+        vec = np.r_[0.0, 0.0, vec[2], honest[:4], vec[7], honest[4]]
         low[:2] = 0.0
         low[2] = high[2] = np.nan
         loglik = loglik_honest
@@ -376,6 +416,7 @@ def fit_fraud_mixture(
         no_fraud_selected=bool(no_fraud),
         n_stations=int(t.size),
         converged=bool(final.success),
+        honest_context=noise,
         seconds=float(time.process_time() - started),
         confidence_level=float(confidence_level),
         covariance=cov,

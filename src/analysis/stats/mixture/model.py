@@ -1,8 +1,9 @@
 """The finite-mixture fraud model: parameters, forward map, Jacobian, density by quadrature, simulation.
 
 Klimek et al. (2012, SI) as a likelihood (Mebane 2016): a station's honest turnout ``t0`` and
-leader share ``v0`` are independent normals truncated to [0, 1]; incremental fraud (probability
-``fi``) draws an intensity ``x ~ |N(0, θ)|``, extreme fraud (``fe``) ``x ~ 1 − |N(0, θ)|`` (both
+leader share ``v0`` are bivariate normal (correlation ρ) truncated to [0, 1]², with per-station
+means and variances (:func:`honest_moments`: unit shifts, count variance); incremental fraud (probability
+``fi``) draws an intensity ``x ~ |N(0, θ)|``, extreme fraud (``fe``) ``x ~ 1 − |N(0, 0.075)|`` (both
 truncated to [0, 1]); a fraction ``x`` of the non-voters is counted for the leader and a fraction
 ``x**α`` of the other candidates' votes is moved to the leader:
 
@@ -31,7 +32,10 @@ import numpy as np
 from scipy import special
 
 #: Parameter names in the order of the fit's vectors.
-PARAMETER_NAMES = ("fi", "fe", "alpha", "tau", "nu", "sigma_tau", "sigma_nu", "theta")
+PARAMETER_NAMES = ("fi", "fe", "alpha", "tau", "nu", "sigma_tau", "sigma_nu", "theta", "rho")
+#: Width of the extreme-fraud intensity ``x = 1 − |N(0, 0.075)|``, fixed as in Mebane's
+#: finite-mixture code (EFToolkit ``ComputeFiniteMixtureModel``: ``dconvE(..., 0, 0.075, ...)``).
+EXTREME_WIDTH = 0.075
 #: Gauss–Legendre nodes per panel (three panels, shared by both fraud components).
 DEFAULT_NODES = 12
 _SPLIT = 5.0  # g's bulk: |N(0, θ)| below 5θ
@@ -53,7 +57,10 @@ class MixtureParameters:
     sigma_tau, sigma_nu : float
         Their standard deviations.
     theta : float
-        Width of the fraud intensity ``|N(0, theta)|``.
+        Width of the incremental fraud intensity ``|N(0, theta)|`` (the extreme one has the
+        fixed width :data:`EXTREME_WIDTH`).
+    rho : float
+        Correlation of the honest turnout and leader share (bivariate normal; 0 by default).
     """
 
     fi: float
@@ -64,6 +71,7 @@ class MixtureParameters:
     sigma_tau: float
     sigma_nu: float
     theta: float
+    rho: float = 0.0
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, name) for name in PARAMETER_NAMES], dtype=float)
@@ -103,17 +111,67 @@ def inverse_map(t, v, t0, alpha):
     return x, 1.0 - one_minus_v0, jacobian
 
 
-def _truncation(mean: float, sd: float) -> float:
-    """P(0 <= N(mean, sd) <= 1)."""
-    return float(special.ndtr((1.0 - mean) / sd) - special.ndtr(-mean / sd))
+def bivariate_normal_cdf(h, k, r):
+    """P(Z1 <= h, Z2 <= k) for standard normals with correlation ``r`` (elementwise, |r| <= 0.9).
+
+    ``Φ(h) Φ(k) + (1/2π) ∫_0^{arcsin r} exp(−(h² + k² − 2hk sin φ) / (2 cos² φ)) dφ`` (Sheppard's
+    formula; Drezner & Wesolowsky 1990), by 6-node Gauss–Legendre quadrature.
+
+    Examples
+    --------
+    >>> round(float(bivariate_normal_cdf(0.0, 0.0, 0.5)), 6)  # 1/4 + arcsin(0.5)/(2π)
+    0.333333
+    """
+    h, k, r = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (h, k, r)))
+    u, w = _legendre(6)
+    top = np.arcsin(r)[..., None]
+    phi = top * u
+    sin, cos2 = np.sin(phi), np.cos(phi) ** 2
+    hh, kk = h[..., None], k[..., None]
+    integrand = np.exp(-(hh * hh + kk * kk - 2.0 * hh * kk * sin) / (2.0 * cos2))
+    return special.ndtr(h) * special.ndtr(k) + (integrand * w).sum(axis=-1) * top[..., 0] / (2.0 * np.pi)
 
 
-def honest_density(t, v, p: MixtureParameters):
-    """Density of the honest component at ``(t, v)``: product of truncated normals."""
-    zt = (t - p.tau) / p.sigma_tau
-    zv = (v - p.nu) / p.sigma_nu
-    norm = 2.0 * np.pi * p.sigma_tau * p.sigma_nu * _truncation(p.tau, p.sigma_tau) * _truncation(p.nu, p.sigma_nu)
-    return np.exp(-0.5 * (zt * zt + zv * zv)) / norm
+def _square_probability(m_t, m_v, s_t, s_v, r):
+    """P((t0, v0) in [0, 1]²) under the honest bivariate normal."""
+    a_t, b_t, a_v, b_v = -m_t / s_t, (1.0 - m_t) / s_t, -m_v / s_v, (1.0 - m_v) / s_v
+    cdf = bivariate_normal_cdf
+    return cdf(b_t, b_v, r) - cdf(a_t, b_v, r) - cdf(b_t, a_v, r) + cdf(a_t, a_v, r)
+
+
+def honest_moments(p: MixtureParameters, noise=None):
+    """Per-station honest means, standard deviations and correlation ``(m_τ, m_ν, s_τ, s_ν, r)``.
+
+    ``noise = (1 / registered, 1 / voters, shift_τ, shift_ν)`` (:func:`count_noise`) moves each
+    station's honest means by its unit's shift and adds the binomial variance of its counts,
+    ``m (1 − m) / registered`` and ``m (1 − m) / voters``, to ``σ_τ²`` and ``σ_ν²`` (the normal
+    approximation of the count densities of Mebane's code); the covariance ``ρ σ_τ σ_ν`` is the
+    structural part only. Without ``noise`` they are the scalars ``τ, ν, σ_τ, σ_ν, ρ``.
+    """
+    if noise is None:
+        return p.tau, p.nu, p.sigma_tau, p.sigma_nu, p.rho
+    m_t = np.clip(p.tau + noise[2], 0.005, 0.995)
+    m_v = np.clip(p.nu + noise[3], 0.005, 0.995)
+    s_t = np.sqrt(p.sigma_tau**2 + m_t * (1.0 - m_t) * noise[0])
+    s_v = np.sqrt(p.sigma_nu**2 + m_v * (1.0 - m_v) * noise[1])
+    return m_t, m_v, s_t, s_v, p.rho * p.sigma_tau * p.sigma_nu / (s_t * s_v)
+
+
+def _honest_pdf(t0, v0, moments, square=None):
+    """Bivariate normal density of the honest ``(t0, v0)`` truncated to [0, 1]² (``square``: the
+    square's probability, computed here unless given)."""
+    m_t, m_v, s_t, s_v, r = moments
+    square = _square_probability(*moments) if square is None else square
+    zt, zv = (t0 - m_t) / s_t, (v0 - m_v) / s_v
+    one_r2 = 1.0 - r * r
+    norm = 2.0 * np.pi * s_t * s_v * np.sqrt(one_r2) * square
+    return np.exp(-0.5 * (zt * zt - 2.0 * r * zt * zv + zv * zv) / one_r2) / norm
+
+
+def honest_density(t, v, p: MixtureParameters, noise=None, square=None):
+    """Density of the honest component at ``(t, v)``: bivariate normal, truncated to [0, 1]²
+    (see :func:`honest_moments` for ``noise``)."""
+    return _honest_pdf(t, v, honest_moments(p, noise), square)
 
 
 def t0_lower(t, v, alpha: float, *, iterations: int = 45):
@@ -145,11 +203,11 @@ def node_positions(t, t0_min, theta: float, nodes: int = DEFAULT_NODES):
     """Honest turnouts ``t0`` (stations × 3 ``nodes``) and their Gauss–Legendre weights.
 
     Three panels of ``[t0_min, t]``, split where ``x`` leaves the bulk of the incremental
-    (``x = 5θ``) and extreme (``x = 1 − 5θ``) intensity densities, so each narrow bump of ``g``
+    (``x = 5θ``) and extreme (``x = 1 − 5 · 0.075``) intensity densities, so each narrow bump of ``g``
     and the honest peak are resolved by the same nodes.
     """
     u, w = _legendre(nodes)
-    xs = sorted((min(_SPLIT * theta, 0.99), max(1.0 - _SPLIT * theta, 0.0)))
+    xs = sorted((min(_SPLIT * theta, 0.99), max(1.0 - _SPLIT * EXTREME_WIDTH, 0.0)))
     # t0 decreases as x increases: the larger x split gives the lower t0 split.
     edges = [t0_min] + [np.clip((t - x) / (1.0 - x), t0_min, t) for x in reversed(xs)] + [t]
     for i in range(1, len(edges)):
@@ -180,34 +238,72 @@ class FraudNodes:
     x: np.ndarray
 
 
-def fraud_nodes(t, v, p: MixtureParameters, *, nodes: int = DEFAULT_NODES, t0_min=None) -> FraudNodes:
+def fraud_nodes(
+    t, v, p: MixtureParameters, *, nodes: int = DEFAULT_NODES, t0_min=None, noise=None, square=None
+) -> FraudNodes:
     """Integrands of the incremental and extreme fraud densities at the quadrature nodes."""
     t0_min = t0_lower(t, v, p.alpha) if t0_min is None else t0_min
     t0, weight = node_positions(t, t0_min, p.theta, nodes)
     x, v0, jacobian = inverse_map(t[:, None], v[:, None], t0, p.alpha)
     x = np.clip(x, 0.0, 1.0)
-    zt = (t0 - p.tau) / p.sigma_tau
-    zv = (v0 - p.nu) / p.sigma_nu
-    norm = 2.0 * np.pi * p.sigma_tau * p.sigma_nu * _truncation(p.tau, p.sigma_tau) * _truncation(p.nu, p.sigma_nu)
-    base = np.exp(-0.5 * (zt * zt + zv * zv)) * jacobian * weight * (_g_norm(p.theta) / norm)
+    moments = honest_moments(p, noise)
+    square = _square_probability(*moments) if square is None else square
+    moments = tuple(np.asarray(a)[:, None] if np.ndim(a) else a for a in moments)
+    base = _honest_pdf(t0, v0, moments, np.asarray(square)[:, None] if np.ndim(square) else square)
+    base = base * jacobian * weight
     base = np.where(np.isfinite(base) & (v0 >= 0.0), base, 0.0)
-    half = -0.5 / (p.theta * p.theta)
-    return FraudNodes(base * np.exp(half * x * x), base * np.exp(half * (1.0 - x) ** 2), t0, v0, x)
+    incremental = base * _g_norm(p.theta) * np.exp(-0.5 * x * x / p.theta**2)
+    extreme = base * _g_norm(EXTREME_WIDTH) * np.exp(-0.5 * (1.0 - x) ** 2 / EXTREME_WIDTH**2)
+    return FraudNodes(incremental, extreme, t0, v0, x)
 
 
-def component_densities(t, v, p: MixtureParameters, *, nodes: int = DEFAULT_NODES, t0_min=None, chunk: int = 1024):
+def component_densities(
+    t, v, p: MixtureParameters, *, nodes: int = DEFAULT_NODES, t0_min=None, noise=None, chunk: int = 1024
+):
     """``(f0, fI, fE)``: each station's density under honest, incremental and extreme fraud.
 
     ``t, v`` must lie strictly inside (0, 1) (see :func:`clip_rates`). Stations are taken in
     blocks of ``chunk`` so the stations × nodes temporaries stay in cache (same numbers).
     """
     t0_min = t0_lower(t, v, p.alpha) if t0_min is None else t0_min
+    square = np.broadcast_to(_square_probability(*honest_moments(p, noise)), t.shape)
     fi, fe = np.empty_like(t), np.empty_like(t)
     for start in range(0, t.size, chunk):
-        block = slice(start, start + chunk)
-        q = fraud_nodes(t[block], v[block], p, nodes=nodes, t0_min=t0_min[block])
-        fi[block], fe[block] = q.incremental.sum(axis=1), q.extreme.sum(axis=1)
-    return honest_density(t, v, p), fi, fe
+        b = slice(start, start + chunk)
+        q = fraud_nodes(t[b], v[b], p, nodes=nodes, t0_min=t0_min[b], noise=_take(noise, b), square=square[b])
+        fi[b], fe[b] = q.incremental.sum(axis=1), q.extreme.sum(axis=1)
+    return honest_density(t, v, p, noise, square), fi, fe
+
+
+def unit_shifts(t, v, unit):
+    """Per-station offsets of the honest means: the median turnout and leader share of the
+    station's unit (region, district) minus the national medians."""
+    labels, inverse = np.unique(np.asarray(unit), return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.flatnonzero(np.diff(inverse[order])) + 1
+    shifts = []
+    for x in (np.asarray(t, dtype=float), np.asarray(v, dtype=float)):
+        medians = np.array([np.median(g) for g in np.split(x[order], bounds)])
+        shifts.append(medians[inverse] - np.median(x))
+    return shifts[0], shifts[1]
+
+
+def _take(noise, index):
+    return None if noise is None else tuple(a[index] for a in noise)
+
+
+def count_noise(registered=None, voters=None, *, shift_t=None, shift_v=None, n=None):
+    """``(1 / registered, 1 / voters, shift_τ, shift_ν)`` for :func:`honest_moments` (zeros for
+    what is not given; None when nothing is)."""
+    given = [a for a in (registered, voters, shift_t, shift_v) if a is not None]
+    if not given:
+        return None
+    n = np.asarray(given[0]).size if n is None else n
+    inverse = [
+        np.zeros(n) if a is None else 1.0 / np.maximum(np.asarray(a, dtype=float), 1.0) for a in (registered, voters)
+    ]
+    shifts = [np.zeros(n) if a is None else np.asarray(a, dtype=float) for a in (shift_t, shift_v)]
+    return (*inverse, *shifts)
 
 
 def clip_rates(turnout, leader_share, registered=None, voters=None):
@@ -220,9 +316,24 @@ def clip_rates(turnout, leader_share, registered=None, voters=None):
     return np.clip(t, et, 1.0 - et), np.clip(v, ev, 1.0 - ev)
 
 
-def _truncated_normal(rng, mean, sd, size):
-    lo, hi = special.ndtr(-mean / sd), special.ndtr((1.0 - mean) / sd)
-    return mean + sd * special.ndtri(lo + rng.random(size) * (hi - lo))
+def _honest_draws(rng, p: MixtureParameters, n: int, noise=None):
+    """Honest ``(t0, v0)``: bivariate normal (per-station sds with ``noise``), truncated to
+    [0, 1]² by redrawing the stations that fall outside."""
+    m_t, m_v, s_t, s_v, r = (np.broadcast_to(a, n) for a in honest_moments(p, noise))
+    t0, v0 = np.empty(n), np.empty(n)
+    todo = np.arange(n)
+    while todo.size:
+        z1, z2 = rng.standard_normal((2, todo.size))
+        t0[todo] = m_t[todo] + s_t[todo] * z1
+        v0[todo] = m_v[todo] + s_v[todo] * (r[todo] * z1 + np.sqrt(1.0 - r[todo] ** 2) * z2)
+        todo = todo[(t0[todo] < 0) | (t0[todo] > 1) | (v0[todo] < 0) | (v0[todo] > 1)]
+    return t0, v0
+
+
+def _half_normal(rng, width: float, n: int):
+    """``|N(0, width)|`` truncated to [0, 1], by its inverse CDF."""
+    u = 0.5 + 0.5 * rng.random(n) * (2.0 * special.ndtr(1.0 / width) - 1.0)
+    return np.minimum(np.abs(special.ndtri(u)) * width, 1.0)
 
 
 @dataclass(frozen=True)
@@ -240,8 +351,21 @@ class SimulatedStations:
     intensity: np.ndarray
 
 
-def simulate(p: MixtureParameters, n_stations: int, seed=None) -> SimulatedStations:
-    """Draw ``n_stations`` stations from the model (rates; no binomial variation).
+def simulate(
+    p: MixtureParameters,
+    n_stations: int,
+    seed=None,
+    *,
+    registered=None,
+    voters=None,
+    shift_t=None,
+    shift_v=None,
+    context=None,
+) -> SimulatedStations:
+    """Draw ``n_stations`` stations from the model (rates; with ``registered`` and ``voters``
+    the honest spread includes their binomial variance, ``shift_t``, ``shift_v`` move each
+    station's honest means: :func:`honest_moments`; or ``context``, a fit's ``honest_context``,
+    with ``n_stations`` a multiple of its length: the fitted model on the fitted stations).
 
     Examples
     --------
@@ -251,13 +375,15 @@ def simulate(p: MixtureParameters, n_stations: int, seed=None) -> SimulatedStati
     ((1000,), True, 0.2)
     """
     rng = np.random.default_rng(seed)
-    t0 = _truncated_normal(rng, p.tau, p.sigma_tau, n_stations)
-    v0 = _truncated_normal(rng, p.nu, p.sigma_nu, n_stations)
+    if context is not None:
+        context = tuple(np.tile(a, n_stations // len(a)) for a in context)
+    else:
+        context = count_noise(registered, voters, shift_t=shift_t, shift_v=shift_v)
+    t0, v0 = _honest_draws(rng, p, n_stations, context)
     u = rng.random(n_stations)
     component = np.where(u < p.fi, 1, np.where(u < p.fi + p.fe, 2, 0))
-    # |N(0, θ)| truncated to [0, 1] by its inverse CDF.
-    half = np.abs(special.ndtri(0.5 + 0.5 * rng.random(n_stations) * (2.0 * special.ndtr(1.0 / p.theta) - 1.0)))
-    intensity = np.minimum(half * p.theta, 1.0)
-    x = np.where(component == 1, intensity, np.where(component == 2, 1.0 - intensity, 0.0))
+    incremental = _half_normal(rng, p.theta, n_stations)
+    extreme = 1.0 - _half_normal(rng, EXTREME_WIDTH, n_stations)
+    x = np.where(component == 1, incremental, np.where(component == 2, extreme, 0.0))
     t, v = forward_map(t0, v0, x, p.alpha)
     return SimulatedStations(t, v, component, t0, v0, x)

@@ -9,7 +9,14 @@ from scipy import stats
 
 from analysis.core.results import FlatResult
 from analysis.stats.mixture.fit import FraudMixtureResult
-from analysis.stats.mixture.model import DEFAULT_NODES, MixtureParameters, clip_rates, fraud_nodes, honest_density
+from analysis.stats.mixture.model import (
+    DEFAULT_NODES,
+    MixtureParameters,
+    _take,
+    clip_rates,
+    fraud_nodes,
+    honest_density,
+)
 
 
 @dataclass(frozen=True)
@@ -38,11 +45,12 @@ class StationPosterior:
 
 
 def station_posterior(
-    params: MixtureParameters, t, v, registered, *, nodes: int = DEFAULT_NODES, chunk: int = 1024
+    params: MixtureParameters, t, v, registered, *, nodes: int = DEFAULT_NODES, noise=None, chunk: int = 1024
 ) -> StationPosterior:
     """Posterior fraud probabilities and expected fraudulent votes of each station.
 
-    ``t, v`` are rates inside (0, 1) (:func:`~analysis.stats.mixture.model.clip_rates`).
+    ``t, v`` are rates inside (0, 1) (:func:`~analysis.stats.mixture.model.clip_rates`);
+    ``noise`` as in :func:`~analysis.stats.mixture.model.honest_moments`.
 
     Examples
     --------
@@ -54,10 +62,10 @@ def station_posterior(
     t, v = np.asarray(t, dtype=float), np.asarray(v, dtype=float)
     registered = np.asarray(registered, dtype=float)
     out = {name: np.empty_like(t) for name in ("pi", "pe", "man", "sto")}
-    f0 = honest_density(t, v, params)
+    f0 = honest_density(t, v, params, noise)
     for start in range(0, t.size, chunk):
         b = slice(start, start + chunk)
-        q = fraud_nodes(t[b], v[b], params, nodes=nodes)
+        q = fraud_nodes(t[b], v[b], params, nodes=nodes, noise=_take(noise, b))
         inc, ext = params.fi * q.incremental, params.fe * q.extreme
         total = np.maximum((1.0 - params.fi - params.fe) * f0[b] + inc.sum(axis=1) + ext.sum(axis=1), 1e-300)
         added = t[b, None] - q.t0
@@ -102,12 +110,18 @@ class FraudVotesResult(FlatResult):
 
 
 def expected_fraud_votes(
-    fit: FraudMixtureResult, turnout, leader_share, registered, voters=None, *, nodes: int = DEFAULT_NODES
+    fit: FraudMixtureResult,
+    turnout,
+    leader_share,
+    registered,
+    voters=None,
+    *,
+    nodes: int = DEFAULT_NODES,
 ) -> FraudVotesResult:
     """Per-station posteriors and the election's expected fraudulent votes (Mebane 2016).
 
     The intervals of the total and of its two parts are the delta method: their gradients in
-    the eight parameters (forward differences) with the fit's inverse observed information (of
+    the nine parameters (forward differences) with the fit's inverse observed information (of
     the unrestricted fit); lower bounds are clipped at 0.
     Parameters the fit left unidentified (NaN covariance) do not contribute.
 
@@ -118,7 +132,7 @@ def expected_fraud_votes(
     turnout, leader_share, registered : array_like
         The stations that were fitted, in the same order.
     voters : array_like, optional
-        Ballots counted (for the same half-ballot clipping as the fit).
+        Ballots counted (for the same half-ballot clipping and count variance as the fit).
     nodes : int
         Gauss–Legendre nodes per panel.
 
@@ -144,7 +158,8 @@ def expected_fraud_votes(
     t, v = clip_rates(turnout, leader_share, registered, voters)
     registered = np.asarray(registered, dtype=float)
     params = fit.parameters
-    post = station_posterior(params, t, v, registered, nodes=nodes)
+    noise = fit.honest_context
+    post = station_posterior(params, t, v, registered, nodes=nodes, noise=noise)
     sums = np.array([post.fraud_votes.sum(), post.manufactured.sum(), post.stolen.sum()])
     vec = params.vector()
     identified = np.isfinite(np.diag(fit.covariance))
@@ -153,7 +168,7 @@ def expected_fraud_votes(
         h = 1e-5 * max(abs(vec[j]), 0.01)
         shifted = vec.copy()
         shifted[j] = shifted[j] + h if shifted[j] + h <= (1.0 if j < 2 else np.inf) else shifted[j] - h
-        moved = station_posterior(MixtureParameters.from_vector(shifted), t, v, registered, nodes=nodes)
+        moved = station_posterior(MixtureParameters.from_vector(shifted), t, v, registered, nodes=nodes, noise=noise)
         moved_sums = np.array([moved.fraud_votes.sum(), moved.manufactured.sum(), moved.stolen.sum()])
         grad[:, j] = (moved_sums - sums) / (shifted[j] - vec[j])
     cov = np.where(np.isfinite(fit.covariance), fit.covariance, 0.0)
