@@ -84,6 +84,17 @@ def _watch_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
+def _stop_pool(pool) -> None:
+    """Interrupted or a unit failed: drop queued units and stop the workers now.
+
+    (Python 3.14 has ``pool.terminate_workers()``; before it, the pool's process table.)
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+
+
 def _map_local(fn, units, n_workers, bar) -> list:
     out = [None] * len(units)
     pool = ProcessPoolExecutor(max_workers=n_workers, initializer=_watch_parent, initargs=(os.getpid(),))
@@ -93,12 +104,7 @@ def _map_local(fn, units, n_workers, bar) -> list:
             out[futures[future]] = future.result()
             bar.update(1)
     except BaseException:
-        # interrupted or a unit failed: drop queued units, stop the workers now
-        # (Python 3.14 has pool.terminate_workers(); before it, the pool's process table)
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
+        _stop_pool(pool)
         raise
     pool.shutdown(wait=True)
     return out
@@ -233,10 +239,7 @@ def _graph_local(fn, graph, order, n_workers, bar) -> dict:
                 done[running.pop(future)] = future.result()
                 bar.update(1)
     except BaseException:
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
+        _stop_pool(pool)
         raise
     pool.shutdown(wait=True)
     return done
