@@ -10,8 +10,9 @@ computes it in the same run, so its time includes the control.
 
 Issue 10's target: the per-election test notebooks (protocols, distributions, 100 %, digits,
 spikes) together take at most 60 s of compute per 100,000 stations. They are the notebooks
-declared for station-level elections only (``levels: [station]``); a notebook that also runs
-at other levels (the fraud model) has its own budget and is timed but left out of the total.
+declared with ``budget: tests`` (the default in config/notebooks/<nb>.yml); the fraud-estimator
+notebooks (``budget: fraud_estimators``, issue 11: <= 120 s per 100,000 stations) are timed
+but left out of that total.
 CPU time is the measure: on a shared machine wall time grows with the load, CPU time less
 (though it too grows when the cores are oversubscribed: ``--repeat N`` shows the fastest of N).
 
@@ -40,6 +41,7 @@ import pyarrow.parquet as pq
 from analysis.core import config, paths
 
 TARGET_CPU_PER_100K_S = 60.0
+FRAUD_TARGET_CPU_PER_100K_S = 120.0
 LINKED = ("config", "notebooks", "src", "data", "pyproject.toml")
 
 
@@ -49,8 +51,8 @@ def station_notebooks() -> list[str]:
 
 
 def in_test_budget(notebook: str) -> bool:
-    """Counted in issue 10's per-election total: declared for station-level elections only."""
-    return config.load_notebook(notebook).levels == ("station",)
+    """Counted in issue 10's per-election total: declared ``budget: tests`` (the default)."""
+    return config.load_notebook(notebook).budget == "tests"
 
 
 def n_stations(election: str) -> int:
@@ -140,6 +142,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{per_100k:.1f} s, {'met' if per_100k <= TARGET_CPU_PER_100K_S else 'MISSED'}"
         f"{'' if not args.notebooks else ' (only the notebooks run)'}"
     )
+    fraud_cpu = sum(r[2] for r in rows if config.load_notebook(r[0]).budget == "fraud_estimators")
+    if fraud_cpu:
+        fraud_100k = fraud_cpu * 1e5 / stations
+        print(
+            f"  fraud estimators (issue 11, budget: fraud_estimators, control's fits included): "
+            f"{fraud_cpu:.1f} s CPU = {fraud_100k:.1f} s per 100,000 stations; target <= "
+            f"{FRAUD_TARGET_CPU_PER_100K_S:.0f} s: {'met' if fraud_100k <= FRAUD_TARGET_CPU_PER_100K_S else 'MISSED'}"
+        )
     if failed:
         print(f"  FAILED: {', '.join(failed)}")
         return 1

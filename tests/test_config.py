@@ -128,6 +128,7 @@ def test_every_notebook_declaration_and_election_is_valid():
             {"levels": ["station"], "parameters": {"n": {"default": 0, "help": "h", "type": "int", "min": 1}}},
             "parameters: its default breaks its own rule: parameter n=0: must be an int >= 1",
         ),
+        ({"levels": ["station"], "budget": "fraud"}, "budget: 'fraud' is not one of tests, fraud_estimators"),
     ],
 )
 def test_notebook_declaration_errors_name_file_and_key(tmp_path, declaration, message):
@@ -148,6 +149,7 @@ def test_requirement_defaults(tmp_path):
         config.LEVELS,
     )
     assert (data.kind, data.election, data.levels) == ("data", "{control}", ("region",))
+    assert config.load_notebook("nb", tmp_path).budget == "tests"  # issue 10's budget unless declared
 
 
 # --- election configs (config/elections/<id>.yml) --------------------------------------------

@@ -5,7 +5,8 @@ The formats are in docs/ARCHITECTURE.md ("Configuration"); in short:
 - ``config/analysis.yml``: parameters shared by every notebook, ``{name: {default, help, type, …}}``
   (the rule keys that say which values are accepted: :mod:`analysis.core.parameters`);
 - ``config/notebooks/<nb>.yml``: ``levels`` (election levels it runs for), ``requires`` (runs
-  whose results and elections whose data it reads: :class:`Requirement`) and ``parameters``;
+  whose results and elections whose data it reads: :class:`Requirement`), ``parameters`` and
+  ``budget`` (the speed budget `make bench` counts it in: :data:`BUDGETS`);
 - ``config/elections/<id>.yml``: one election (keys in :data:`ELECTION_KEYS`; ``<id>`` matches
   :data:`ELECTION_ID`).
 
@@ -32,7 +33,9 @@ from analysis.core.overrides import parse_overrides  # noqa: F401  (config.parse
 LEVELS = ("station", "region", "synthetic", "panel")
 DATA_LEVELS = ("station", "region")  # levels whose elections have a dataset and a leader
 ELECTION_ID = paths.ELECTION_ID
-NOTEBOOK_KEYS = ("levels", "requires", "parameters")
+NOTEBOOK_KEYS = ("levels", "requires", "parameters", "budget")
+# `budget`: which speed budget `make bench` counts the notebook in (issue 10: the tests; 11: fraud estimators)
+BUDGETS = ("tests", "fraud_estimators", "other")
 PARAMETER_KEYS = ("default", "help", *parameters.RULE_KEYS)
 REQUIREMENT_KEYS = {"notebook": ("notebook", "election", "levels"), "data": ("data", "levels")}
 # key: (allowed types, required). `dataset` and `leader` are required for station and region levels.
@@ -146,6 +149,7 @@ class NotebookSpec:
     levels: tuple[str, ...]
     requires: tuple[Requirement, ...]
     parameters: dict[str, dict]
+    budget: str = "tests"
 
 
 def _check_levels(levels: object, where: str) -> tuple[str, ...]:
@@ -194,11 +198,15 @@ def load_notebook(notebook: str, config_dir: Path | None = None) -> NotebookSpec
     requires = spec.get("requires") or []
     if not isinstance(requires, list):
         raise ConfigError(f"{where}: requires: must be a list")
+    budget = spec.get("budget", "tests")
+    if budget not in BUDGETS:
+        raise ConfigError(f"{where}: budget: {budget!r} is not one of {', '.join(BUDGETS)}")
     return NotebookSpec(
         name=notebook,
         levels=_check_levels(spec["levels"], f"{where}: levels"),
         requires=tuple(_check_requirement(e, f"{where}: requires[{i}]") for i, e in enumerate(requires)),
         parameters=_check_parameters(spec.get("parameters") or {}, f"{where}: parameters", config_dir),
+        budget=budget,
     )
 
 
