@@ -9,16 +9,15 @@ import numpy as np
 from scipy import optimize, stats
 
 from analysis.core.results import FlatResult
+from analysis.stats.mixture.likelihood import _HONEST, _N, _SHAPE, _TINY, Likelihood
 from analysis.stats.mixture.model import (
     DEFAULT_NODES,
     PARAMETER_NAMES,
     MixtureParameters,
     _take,
     clip_rates,
-    component_densities,
     count_noise,
     honest_density,
-    t0_lower,
     unit_shifts,
 )
 
@@ -36,9 +35,6 @@ BOUNDS = (
     (0.005, float(np.sqrt(2.0 / np.pi))),
     (-0.9, 0.9),
 )
-_N = len(PARAMETER_NAMES)
-_SHAPE = slice(2, _N)  # parameters inside the component densities (fi, fe are the mixing weights)
-_TINY = 1e-300
 
 
 @dataclass(frozen=True)
@@ -120,62 +116,6 @@ class FraudMixtureResult(FlatResult):
         return dict(zip(PARAMETER_NAMES, np.sqrt(np.diag(self.covariance)).tolist(), strict=True))
 
 
-class _Likelihood:
-    """Per-station log-likelihood with the component densities cached by shape parameters."""
-
-    def __init__(self, t, v, nodes: int, noise=None):
-        self.t, self.v, self.nodes, self.noise = t, v, nodes, noise
-        self._t0 = {}
-        self._last = (None, None)
-
-    def components(self, shape: np.ndarray):
-        key = tuple(shape)
-        if self._last[0] == key:
-            return self._last[1]
-        alpha = shape[0]
-        if alpha not in self._t0:
-            if len(self._t0) > 8:
-                self._t0.clear()
-            self._t0[alpha] = t0_lower(self.t, self.v, alpha)
-        p = MixtureParameters(0.0, 0.0, *shape)
-        dens = np.vstack(
-            component_densities(self.t, self.v, p, nodes=self.nodes, t0_min=self._t0[alpha], noise=self.noise)
-        )
-        self._last = (key, dens)
-        return dens
-
-    @staticmethod
-    def mix(dens, fi, fe):
-        return np.maximum((1.0 - fi - fe) * dens[0] + fi * dens[1] + fe * dens[2], _TINY)
-
-    def gradient(self, vec: np.ndarray, steps: np.ndarray):
-        """``(loglik, gradient)``: analytic in fi, fe; forward differences in the shape parameters."""
-        fi, fe = vec[0], vec[1]
-        dens = self.components(vec[_SHAPE])
-        f = self.mix(dens, fi, fe)
-        ll = float(np.log(f).sum())
-        grad = np.empty(_N)
-        grad[0] = float(((dens[1] - dens[0]) / f).sum())
-        grad[1] = float(((dens[2] - dens[0]) / f).sum())
-        for j in range(_N - 2):
-            shifted = vec.copy()
-            shifted[2 + j] += steps[2 + j]
-            fj = self.mix(self._uncached(shifted[_SHAPE]), fi, fe)
-            grad[2 + j] = float(np.log(fj).sum() - ll) / steps[2 + j]
-        return ll, grad
-
-    def _uncached(self, shape):
-        alpha = shape[0]
-        t0 = self._t0.get(alpha)
-        if t0 is None:
-            t0 = t0_lower(self.t, self.v, alpha)
-        return np.vstack(
-            component_densities(
-                self.t, self.v, MixtureParameters(0, 0, *shape), nodes=self.nodes, t0_min=t0, noise=self.noise
-            )
-        )
-
-
 def _steps(vec: np.ndarray) -> np.ndarray:
     return 1e-6 * np.maximum(np.abs(vec), 0.05)
 
@@ -193,7 +133,7 @@ def _project(vec: np.ndarray) -> tuple[np.ndarray, float]:
     return vec, excess
 
 
-def _minimise(lik: _Likelihood, start: np.ndarray, maxiter: int):
+def _minimise(lik: Likelihood, start: np.ndarray, maxiter: int):
     n = lik.t.size
 
     def objective(y):
@@ -234,7 +174,7 @@ def starting_values(t, v) -> list[np.ndarray]:
     return [np.array([fi, fe, a, tau, nu, s_tau, s_nu, th, 0.0]) for fi, fe, a, th in fraud]
 
 
-def observed_information(lik: _Likelihood, vec: np.ndarray) -> np.ndarray:
+def observed_information(lik: Likelihood, vec: np.ndarray) -> np.ndarray:
     """−Hessian of the log-likelihood: analytic in (fi, fe), forward differences of the gradient
     in the shape parameters (stepped inwards at a bound), symmetrised."""
     fi, fe = vec[0], vec[1]
@@ -272,9 +212,6 @@ def _covariance(info: np.ndarray, vec: np.ndarray) -> np.ndarray:
         inv = np.linalg.pinv(sub)
     cov[np.ix_(keep, keep)] = inv
     return cov
-
-
-_HONEST = [3, 4, 5, 6, 8]  # τ, ν, σ_τ, σ_ν, ρ
 
 
 def _honest_fit(t, v, vec: np.ndarray, noise=None) -> tuple[np.ndarray, float]:
@@ -370,13 +307,13 @@ def fit_fraud_mixture(
     shifts = unit_shifts(t, v, unit) if unit is not None else (None, None)
     sizes = (registered, voters) if count_variance else (None, None)
     noise = count_noise(*sizes, shift_t=shifts[0], shift_v=shifts[1], n=t.size)
-    pre = _Likelihood(t[sub], v[sub], nodes, _take(noise, sub))
+    pre = Likelihood(t[sub], v[sub], nodes, _take(noise, sub))
     # Short runs from every start, the best one run to convergence (on the subsample, then on all).
     fits = [_minimise(pre, start, prefit_iterations) for start in starting_values(t, v)]
     final = _minimise(pre, min(fits, key=lambda r: r.fun).x, maxiter)
     lik = pre
     if t.size > prefit_stations:
-        lik = _Likelihood(t, v, nodes, noise)
+        lik = Likelihood(t, v, nodes, noise)
         final = _minimise(lik, final.x, maxiter)
     vec = final.x
     cov = _covariance(observed_information(lik, vec), vec)
