@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from scipy import optimize, stats
 
 from analysis.core.results import FlatResult
-from analysis.stats.mixture.likelihood import _HONEST, _N, _SHAPE, _TINY, Likelihood
+from analysis.stats.mixture.likelihood import _HONEST, _N, _SHAPE, Likelihood, honest_loglik
 from analysis.stats.mixture.model import (
     DEFAULT_NODES,
     PARAMETER_NAMES,
@@ -17,7 +18,6 @@ from analysis.stats.mixture.model import (
     _take,
     clip_rates,
     count_noise,
-    honest_density,
     unit_shifts,
 )
 
@@ -43,8 +43,9 @@ class FraudMixtureResult(FlatResult):
 
     Attributes
     ----------
-    fi, fe, alpha, tau, nu, sigma_tau, sigma_nu, theta, rho : float
-        Estimates (see :class:`~analysis.stats.mixture.model.MixtureParameters`).
+    parameters : MixtureParameters
+        The reported estimates; ``fi``, ``fe``, ``alpha``, ``tau``, ``nu``, ``sigma_tau``,
+        ``sigma_nu``, ``theta``, ``rho`` read them.
     fi_low, fi_high, fe_low, fe_high, alpha_low, alpha_high : float
         Wald intervals from the observed information, clipped to the parameter's range
         (NaN where the parameter is not identified: α with ``fi = fe = 0``).
@@ -80,15 +81,7 @@ class FraudMixtureResult(FlatResult):
         ``no_fraud_selected``).
     """
 
-    fi: float
-    fe: float
-    alpha: float
-    tau: float
-    nu: float
-    sigma_tau: float
-    sigma_nu: float
-    theta: float
-    rho: float
+    parameters: MixtureParameters
     fi_low: float
     fi_high: float
     fe_low: float
@@ -107,9 +100,18 @@ class FraudMixtureResult(FlatResult):
     covariance: np.ndarray
     unrestricted: MixtureParameters
 
-    @property
-    def parameters(self) -> MixtureParameters:
-        return MixtureParameters(*(getattr(self, name) for name in PARAMETER_NAMES))
+    # The results keys: the estimates first, then the scalar fields.
+    _flat_fields: ClassVar[tuple[str, ...]] = (
+        *PARAMETER_NAMES,
+        *("fi_low", "fi_high", "fe_low", "fe_high", "alpha_low", "alpha_high", "loglik", "lr_statistic"),
+        *("lr_pvalue", "no_fraud_selected", "n_stations", "converged", "seconds", "confidence_level"),
+    )
+
+    def __getattr__(self, name):
+        # Only reached for names that are not fields: the estimates read through.
+        if name in PARAMETER_NAMES:
+            return getattr(self.parameters, name)
+        raise AttributeError(name)
 
     @property
     def standard_errors(self) -> dict:
@@ -218,10 +220,10 @@ def _honest_fit(t, v, vec: np.ndarray, noise=None) -> tuple[np.ndarray, float]:
     """Maximum-likelihood (τ, ν, σ_τ, σ_ν, ρ) of the honest-only model (fi = fe = 0), and its log-likelihood."""
 
     def negll(y):
-        p = MixtureParameters(0.0, 0.0, 1.0, *y[:4], 0.1, y[4])
-        return -float(np.log(np.maximum(honest_density(t, v, p, noise), _TINY)).sum()) / t.size
+        ll, grad = honest_loglik(t, v, MixtureParameters(0.0, 0.0, 1.0, *y[:4], 0.1, y[4]), noise)
+        return -ll / t.size, -grad / t.size
 
-    res = optimize.minimize(negll, vec[_HONEST], method="L-BFGS-B", bounds=[BOUNDS[j] for j in _HONEST])
+    res = optimize.minimize(negll, vec[_HONEST], jac=True, method="L-BFGS-B", bounds=[BOUNDS[j] for j in _HONEST])
     return res.x, -res.fun * t.size
 
 
@@ -338,9 +340,8 @@ def fit_fraud_mixture(
         low[:2] = 0.0
         low[2] = high[2] = np.nan
         loglik = loglik_honest
-    p = dict(zip(PARAMETER_NAMES, vec.tolist(), strict=True))
     return FraudMixtureResult(
-        **p,
+        MixtureParameters.from_vector(vec),
         fi_low=float(low[0]),
         fi_high=float(high[0]),
         fe_low=float(low[1]),

@@ -64,7 +64,7 @@ def _moment_jacobian(p: MixtureParameters, noise, n: int):
 
 
 def _log_square_gradient(moments):
-    """∂ log P([0, 1]²) / ∂(m_τ, m_ν, s_τ, s_ν, r), per station (5 × n)."""
+    """∂ P([0, 1]²) / ∂(m_τ, m_ν, s_τ, s_ν, r), per station (5 × n)."""
     m_t, m_v, s_t, s_v, r = moments
     root = np.sqrt(1.0 - r * r)
     a_t, b_t, a_v, b_v = -m_t / s_t, (1.0 - m_t) / s_t, -m_v / s_v, (1.0 - m_v) / s_v
@@ -78,7 +78,7 @@ def _log_square_gradient(moments):
         grad[2] -= sign * d_h * h / s_t
         grad[3] -= sign * d_k * k / s_v
         grad[4] += sign * d_r
-    return grad / _square_probability(*moments)
+    return grad
 
 
 def _moment_scores(sums, moments, log_square_grad):
@@ -87,15 +87,18 @@ def _moment_scores(sums, moments, log_square_grad):
     s1, st, sv, stt, svv, stv = sums
     _, _, s_t, s_v, r = moments
     d = 1.0 - r * r
-    return np.stack(
-        [
-            (st - r * sv) / (d * s_t),
-            (sv - r * st) / (d * s_v),
-            (stt - r * stv) / (d * s_t) - s1 / s_t,
-            (svv - r * stv) / (d * s_v) - s1 / s_v,
-            stv / d - r * (stt - 2.0 * r * stv + svv) / (d * d) + s1 * r / d,
-        ]
-    ) - s1 * log_square_grad
+    return (
+        np.stack(
+            [
+                (st - r * sv) / (d * s_t),
+                (sv - r * st) / (d * s_v),
+                (stt - r * stv) / (d * s_t) - s1 / s_t,
+                (svv - r * stv) / (d * s_v) - s1 / s_v,
+                stv / d - r * (stt - 2.0 * r * stv + svv) / (d * d) + s1 * r / d,
+            ]
+        )
+        - s1 * log_square_grad
+    )
 
 
 def _weighted_sums(c, zt, zv, axis=None):
@@ -105,14 +108,16 @@ def _weighted_sums(c, zt, zv, axis=None):
     return [total(c), total(c * zt), total(c * zv), total(c * zt * zt), total(c * zv * zv), total(c * zt * zv)]
 
 
-def densities_and_scores(t, v, p: MixtureParameters, *, nodes: int = DEFAULT_NODES, t0_min, noise=None, chunk=1024):
+def densities_and_scores(
+    t, v, p: MixtureParameters, *, nodes: int = DEFAULT_NODES, t0_min, noise=None, square=None, chunk=1024
+):
     """``(dens, scores)``: the component densities ``(f0, fI, fE)`` (3 × n, as
     :func:`~analysis.stats.mixture.model.component_densities`) and their derivatives in
     (τ, ν, σ_τ, σ_ν, ρ) (5 × 3 × n)."""
     n = t.size
     moments, jac = _moment_jacobian(p, noise, n)
-    log_sq = _log_square_gradient(moments)
-    square = _square_probability(*moments)
+    square = np.broadcast_to(_square_probability(*moments) if square is None else square, n)
+    log_sq = _log_square_gradient(moments) / square
     m_t, m_v, s_t, s_v, _ = moments
     dens = np.empty((3, n))
     sums = np.empty((3, 6, n))
@@ -132,6 +137,17 @@ def densities_and_scores(t, v, p: MixtureParameters, *, nodes: int = DEFAULT_NOD
     return dens, scores
 
 
+def honest_loglik(t, v, p: MixtureParameters, noise=None):
+    """Log-likelihood of the honest-only model (fi = fe = 0) and its gradient in (τ, ν, σ_τ, σ_ν, ρ)."""
+    moments, jac = _moment_jacobian(p, noise, t.size)
+    square = _square_probability(*moments)
+    f0 = honest_density(t, v, p, noise, square)
+    m_t, m_v, s_t, s_v, _ = moments
+    sums = _weighted_sums(np.ones_like(t), (t - m_t) / s_t, (v - m_v) / s_v)
+    scores = np.einsum("mn,mkn->kn", _moment_scores(sums, moments, _log_square_gradient(moments) / square), jac)
+    return float(np.log(np.maximum(f0, _TINY)).sum()), scores.sum(axis=1)
+
+
 class Likelihood:
     """Per-station log-likelihood with the component densities (and their honest-parameter
     derivatives) cached by shape parameters."""
@@ -140,6 +156,14 @@ class Likelihood:
         self.t, self.v, self.nodes, self.noise = t, v, nodes, noise
         self._t0 = {}
         self._last = (None, None)
+        self._square = (None, None)
+
+    def _square_at(self, p: MixtureParameters):
+        """Honest square probabilities, cached by the honest parameters (the α and θ steps reuse them)."""
+        key = (p.tau, p.nu, p.sigma_tau, p.sigma_nu, p.rho)
+        if self._square[0] != key:
+            self._square = (key, _square_probability(*honest_moments(p, self.noise)))
+        return self._square[1]
 
     def _t0_min(self, alpha: float):
         if alpha not in self._t0:
@@ -154,7 +178,13 @@ class Likelihood:
         if self._last[0] != key:
             p = MixtureParameters(0.0, 0.0, *shape)
             out = densities_and_scores(
-                self.t, self.v, p, nodes=self.nodes, t0_min=self._t0_min(shape[0]), noise=self.noise
+                self.t,
+                self.v,
+                p,
+                nodes=self.nodes,
+                t0_min=self._t0_min(shape[0]),
+                noise=self.noise,
+                square=self._square_at(p),
             )
             self._last = (key, out)
         return self._last[1]
@@ -191,4 +221,7 @@ class Likelihood:
         t0 = self._t0.get(alpha)
         t0 = t0_lower(self.t, self.v, alpha) if t0 is None else t0
         p = MixtureParameters(0.0, 0.0, *shape)
-        return np.vstack(component_densities(self.t, self.v, p, nodes=self.nodes, t0_min=t0, noise=self.noise))
+        dens = component_densities(
+            self.t, self.v, p, nodes=self.nodes, t0_min=t0, noise=self.noise, square=self._square_at(p)
+        )
+        return np.vstack(dens)
