@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from analysis.stats.mixture.likelihood import Likelihood, honest_loglik
-from analysis.stats.mixture.model import MixtureParameters, clip_rates, count_noise, simulate
+from analysis.stats.mixture.model import MixtureParameters, clip_rates, count_noise, simulate, t0_lower
 
 
 def _loglik(lik, vec):
@@ -56,3 +56,19 @@ def test_honest_loglik_gradient_matches_central_differences():
         step[j] = 1e-5
         central = (loglik(honest + step)[0] - loglik(honest - step)[0]) / 2e-5
         assert grad[j] == pytest.approx(central, rel=1e-5, abs=1e-4), j
+
+
+@pytest.mark.parametrize("alpha", [0.6, 0.87, 2.0])
+def test_stepped_t0_min_matches_bisection(alpha):
+    """The α step's lower integration limit (moved by the implicit-function derivative) is the
+    bisection root to within the step's square."""
+    sim = simulate(MixtureParameters(0.3, 0.05, alpha, 0.6, 0.5, 0.1, 0.1, 0.2), 2000, seed=5)
+    t, v = clip_rates(sim.turnout, sim.leader_share)
+    lik = Likelihood(t, v, 12)
+    vec = np.array([0.3, 0.05, alpha, 0.6, 0.5, 0.1, 0.1, 0.2, 0.0])
+    lik.evaluate(vec[2:])
+    step = 1e-6 * alpha
+    moved = lik._t0_stepped(alpha + step)
+    exact = t0_lower(t, v, alpha + step)
+    assert np.abs(moved - exact).max() < 1e-11
+    assert np.abs(lik._t0[alpha] - exact).max() > 1e-9  # the step does move the root
