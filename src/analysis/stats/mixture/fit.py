@@ -245,7 +245,8 @@ def fit_fraud_mixture(
     """Fit the finite-mixture fraud model of Klimek et al. (2012) by maximum likelihood.
 
     Direct maximisation (L-BFGS-B over the nine natural parameters within :data:`BOUNDS`;
-    gradient analytic in fi, fe and by forward differences in the others). The density of each
+    gradient analytic in fi, fe and the honest parameters, by forward differences in α and θ:
+    :mod:`analysis.stats.mixture.likelihood`). The density of each
     station integrates over the fraud intensity by fixed Gauss–Legendre quadrature
     (:mod:`analysis.stats.mixture.model`). Starts: the left-flank honest peak with four fraud
     starts, each run for ``prefit_iterations`` on a seeded subsample of ``prefit_stations``;
