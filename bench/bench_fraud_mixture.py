@@ -38,7 +38,8 @@ def main(election: str = "ru2011") -> None:
     print(
         f"fraud mixture {election}: {fit.n_stations:,} stations; fit {fit_cpu:.1f} s CPU ({fit_wall:.1f} s wall), "
         f"target <= 60 s; expected votes {post_cpu:.1f} s CPU ({post_wall:.1f} s wall); "
-        f"fi={fit.fi:.4f} fe={fit.fe:.5f} alpha={fit.alpha:.3f} converged={fit.converged}; "
+        f"fi={fit.fi:.4f} [{fit.fi_low:.4f}, {fit.fi_high:.4f}] fe={fit.fe:.5f} alpha={fit.alpha:.3f} "
+        f"tau={fit.tau:.4f} nu={fit.nu:.4f} theta={fit.theta:.3f} rho={fit.rho:.3f} converged={fit.converged}; "
         f"expected fraud votes {votes.expected_fraud_votes:,.0f}"
     )
 

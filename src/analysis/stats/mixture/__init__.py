@@ -7,7 +7,8 @@ the station's unit (district) and their variances widened by its count noise; wi
 ``fe`` extreme fraud with ``x ~ 1 − |N(0, 0.075)|`` (Mebane's fixed width): a fraction ``x`` of
 the non-voters is counted for the leader and a fraction ``x**α`` of the opposition's votes is moved to the leader (Klimek et al.'s SI).
 
-Fit (:mod:`.fit`): direct maximisation of the likelihood (L-BFGS-B), the integral over the fraud
+Fit (:mod:`.fit`): direct maximisation of the likelihood (L-BFGS-B; the log-likelihood and its
+gradient, analytic in all but α and θ, in :mod:`.likelihood`), the integral over the fraud
 intensity by fixed Gauss–Legendre quadrature over the honest turnout; Wald intervals from the
 observed information (finite-difference Hessian). Posterior (:mod:`.posterior`): per-station
 probabilities of incremental and extreme fraud and expected manufactured and stolen votes, the

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from scipy import optimize, stats
 
 from analysis.core.results import FlatResult
+from analysis.stats.mixture.likelihood import _HONEST, _N, _SHAPE, Likelihood, honest_loglik
 from analysis.stats.mixture.model import (
     DEFAULT_NODES,
     PARAMETER_NAMES,
     MixtureParameters,
     _take,
     clip_rates,
-    component_densities,
     count_noise,
-    honest_density,
-    t0_lower,
     unit_shifts,
 )
 
@@ -36,9 +35,6 @@ BOUNDS = (
     (0.005, float(np.sqrt(2.0 / np.pi))),
     (-0.9, 0.9),
 )
-_N = len(PARAMETER_NAMES)
-_SHAPE = slice(2, _N)  # parameters inside the component densities (fi, fe are the mixing weights)
-_TINY = 1e-300
 
 
 @dataclass(frozen=True)
@@ -47,8 +43,9 @@ class FraudMixtureResult(FlatResult):
 
     Attributes
     ----------
-    fi, fe, alpha, tau, nu, sigma_tau, sigma_nu, theta, rho : float
-        Estimates (see :class:`~analysis.stats.mixture.model.MixtureParameters`).
+    parameters : MixtureParameters
+        The reported estimates; ``fi``, ``fe``, ``alpha``, ``tau``, ``nu``, ``sigma_tau``,
+        ``sigma_nu``, ``theta``, ``rho`` read them.
     fi_low, fi_high, fe_low, fe_high, alpha_low, alpha_high : float
         Wald intervals from the observed information, clipped to the parameter's range
         (NaN where the parameter is not identified: α with ``fi = fe = 0``).
@@ -84,15 +81,7 @@ class FraudMixtureResult(FlatResult):
         ``no_fraud_selected``).
     """
 
-    fi: float
-    fe: float
-    alpha: float
-    tau: float
-    nu: float
-    sigma_tau: float
-    sigma_nu: float
-    theta: float
-    rho: float
+    parameters: MixtureParameters
     fi_low: float
     fi_high: float
     fe_low: float
@@ -111,69 +100,22 @@ class FraudMixtureResult(FlatResult):
     covariance: np.ndarray
     unrestricted: MixtureParameters
 
-    @property
-    def parameters(self) -> MixtureParameters:
-        return MixtureParameters(*(getattr(self, name) for name in PARAMETER_NAMES))
+    # The results keys: the estimates first, then the scalar fields.
+    _flat_fields: ClassVar[tuple[str, ...]] = (
+        *PARAMETER_NAMES,
+        *("fi_low", "fi_high", "fe_low", "fe_high", "alpha_low", "alpha_high", "loglik", "lr_statistic"),
+        *("lr_pvalue", "no_fraud_selected", "n_stations", "converged", "seconds", "confidence_level"),
+    )
+
+    def __getattr__(self, name):
+        # Only reached for names that are not fields: the estimates read through.
+        if name in PARAMETER_NAMES:
+            return getattr(self.parameters, name)
+        raise AttributeError(name)
 
     @property
     def standard_errors(self) -> dict:
         return dict(zip(PARAMETER_NAMES, np.sqrt(np.diag(self.covariance)).tolist(), strict=True))
-
-
-class _Likelihood:
-    """Per-station log-likelihood with the component densities cached by shape parameters."""
-
-    def __init__(self, t, v, nodes: int, noise=None):
-        self.t, self.v, self.nodes, self.noise = t, v, nodes, noise
-        self._t0 = {}
-        self._last = (None, None)
-
-    def components(self, shape: np.ndarray):
-        key = tuple(shape)
-        if self._last[0] == key:
-            return self._last[1]
-        alpha = shape[0]
-        if alpha not in self._t0:
-            if len(self._t0) > 8:
-                self._t0.clear()
-            self._t0[alpha] = t0_lower(self.t, self.v, alpha)
-        p = MixtureParameters(0.0, 0.0, *shape)
-        dens = np.vstack(
-            component_densities(self.t, self.v, p, nodes=self.nodes, t0_min=self._t0[alpha], noise=self.noise)
-        )
-        self._last = (key, dens)
-        return dens
-
-    @staticmethod
-    def mix(dens, fi, fe):
-        return np.maximum((1.0 - fi - fe) * dens[0] + fi * dens[1] + fe * dens[2], _TINY)
-
-    def gradient(self, vec: np.ndarray, steps: np.ndarray):
-        """``(loglik, gradient)``: analytic in fi, fe; forward differences in the shape parameters."""
-        fi, fe = vec[0], vec[1]
-        dens = self.components(vec[_SHAPE])
-        f = self.mix(dens, fi, fe)
-        ll = float(np.log(f).sum())
-        grad = np.empty(_N)
-        grad[0] = float(((dens[1] - dens[0]) / f).sum())
-        grad[1] = float(((dens[2] - dens[0]) / f).sum())
-        for j in range(_N - 2):
-            shifted = vec.copy()
-            shifted[2 + j] += steps[2 + j]
-            fj = self.mix(self._uncached(shifted[_SHAPE]), fi, fe)
-            grad[2 + j] = float(np.log(fj).sum() - ll) / steps[2 + j]
-        return ll, grad
-
-    def _uncached(self, shape):
-        alpha = shape[0]
-        t0 = self._t0.get(alpha)
-        if t0 is None:
-            t0 = t0_lower(self.t, self.v, alpha)
-        return np.vstack(
-            component_densities(
-                self.t, self.v, MixtureParameters(0, 0, *shape), nodes=self.nodes, t0_min=t0, noise=self.noise
-            )
-        )
 
 
 def _steps(vec: np.ndarray) -> np.ndarray:
@@ -193,7 +135,7 @@ def _project(vec: np.ndarray) -> tuple[np.ndarray, float]:
     return vec, excess
 
 
-def _minimise(lik: _Likelihood, start: np.ndarray, maxiter: int):
+def _minimise(lik: Likelihood, start: np.ndarray, maxiter: int):
     n = lik.t.size
 
     def objective(y):
@@ -234,7 +176,7 @@ def starting_values(t, v) -> list[np.ndarray]:
     return [np.array([fi, fe, a, tau, nu, s_tau, s_nu, th, 0.0]) for fi, fe, a, th in fraud]
 
 
-def observed_information(lik: _Likelihood, vec: np.ndarray) -> np.ndarray:
+def observed_information(lik: Likelihood, vec: np.ndarray) -> np.ndarray:
     """−Hessian of the log-likelihood: analytic in (fi, fe), forward differences of the gradient
     in the shape parameters (stepped inwards at a bound), symmetrised."""
     fi, fe = vec[0], vec[1]
@@ -274,17 +216,14 @@ def _covariance(info: np.ndarray, vec: np.ndarray) -> np.ndarray:
     return cov
 
 
-_HONEST = [3, 4, 5, 6, 8]  # τ, ν, σ_τ, σ_ν, ρ
-
-
 def _honest_fit(t, v, vec: np.ndarray, noise=None) -> tuple[np.ndarray, float]:
     """Maximum-likelihood (τ, ν, σ_τ, σ_ν, ρ) of the honest-only model (fi = fe = 0), and its log-likelihood."""
 
     def negll(y):
-        p = MixtureParameters(0.0, 0.0, 1.0, *y[:4], 0.1, y[4])
-        return -float(np.log(np.maximum(honest_density(t, v, p, noise), _TINY)).sum()) / t.size
+        ll, grad = honest_loglik(t, v, MixtureParameters(0.0, 0.0, 1.0, *y[:4], 0.1, y[4]), noise)
+        return -ll / t.size, -grad / t.size
 
-    res = optimize.minimize(negll, vec[_HONEST], method="L-BFGS-B", bounds=[BOUNDS[j] for j in _HONEST])
+    res = optimize.minimize(negll, vec[_HONEST], jac=True, method="L-BFGS-B", bounds=[BOUNDS[j] for j in _HONEST])
     return res.x, -res.fun * t.size
 
 
@@ -306,7 +245,8 @@ def fit_fraud_mixture(
     """Fit the finite-mixture fraud model of Klimek et al. (2012) by maximum likelihood.
 
     Direct maximisation (L-BFGS-B over the nine natural parameters within :data:`BOUNDS`;
-    gradient analytic in fi, fe and by forward differences in the others). The density of each
+    gradient analytic in fi, fe and the honest parameters, by forward differences in α and θ:
+    :mod:`analysis.stats.mixture.likelihood`). The density of each
     station integrates over the fraud intensity by fixed Gauss–Legendre quadrature
     (:mod:`analysis.stats.mixture.model`). Starts: the left-flank honest peak with four fraud
     starts, each run for ``prefit_iterations`` on a seeded subsample of ``prefit_stations``;
@@ -370,13 +310,13 @@ def fit_fraud_mixture(
     shifts = unit_shifts(t, v, unit) if unit is not None else (None, None)
     sizes = (registered, voters) if count_variance else (None, None)
     noise = count_noise(*sizes, shift_t=shifts[0], shift_v=shifts[1], n=t.size)
-    pre = _Likelihood(t[sub], v[sub], nodes, _take(noise, sub))
+    pre = Likelihood(t[sub], v[sub], nodes, _take(noise, sub))
     # Short runs from every start, the best one run to convergence (on the subsample, then on all).
     fits = [_minimise(pre, start, prefit_iterations) for start in starting_values(t, v)]
     final = _minimise(pre, min(fits, key=lambda r: r.fun).x, maxiter)
     lik = pre
     if t.size > prefit_stations:
-        lik = _Likelihood(t, v, nodes, noise)
+        lik = Likelihood(t, v, nodes, noise)
         final = _minimise(lik, final.x, maxiter)
     vec = final.x
     cov = _covariance(observed_information(lik, vec), vec)
@@ -401,9 +341,8 @@ def fit_fraud_mixture(
         low[:2] = 0.0
         low[2] = high[2] = np.nan
         loglik = loglik_honest
-    p = dict(zip(PARAMETER_NAMES, vec.tolist(), strict=True))
     return FraudMixtureResult(
-        **p,
+        MixtureParameters.from_vector(vec),
         fi_low=float(low[0]),
         fi_high=float(high[0]),
         fe_low=float(low[1]),

@@ -123,20 +123,33 @@ def bivariate_normal_cdf(h, k, r):
     0.333333
     """
     h, k, r = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (h, k, r)))
+    return _bivariate_cdfs([(h, k)], r)[0]
+
+
+def _bivariate_cdfs(corners, r):
+    """:func:`bivariate_normal_cdf` at several ``(h, k)`` sharing one ``r`` (the quadrature's
+    trigonometry, which depends on ``r`` only, is computed once)."""
     u, w = _legendre(6)
     top = np.arcsin(r)[..., None]
     phi = top * u
-    sin, cos2 = np.sin(phi), np.cos(phi) ** 2
-    hh, kk = h[..., None], k[..., None]
-    integrand = np.exp(-(hh * hh + kk * kk - 2.0 * hh * kk * sin) / (2.0 * cos2))
-    return special.ndtr(h) * special.ndtr(k) + (integrand * w).sum(axis=-1) * top[..., 0] / (2.0 * np.pi)
+    sin, half_sec2 = np.sin(phi), 0.5 / np.cos(phi) ** 2
+    scale = top[..., 0] / (2.0 * np.pi)
+    out = []
+    for h, k in corners:
+        hh, kk = h[..., None], k[..., None]
+        integrand = np.exp(-(hh * hh + kk * kk - 2.0 * hh * kk * sin) * half_sec2)
+        out.append(special.ndtr(h) * special.ndtr(k) + (integrand @ w) * scale)
+    return out
 
 
 def _square_probability(m_t, m_v, s_t, s_v, r):
     """P((t0, v0) in [0, 1]²) under the honest bivariate normal."""
-    a_t, b_t, a_v, b_v = -m_t / s_t, (1.0 - m_t) / s_t, -m_v / s_v, (1.0 - m_v) / s_v
-    cdf = bivariate_normal_cdf
-    return cdf(b_t, b_v, r) - cdf(a_t, b_v, r) - cdf(b_t, a_v, r) + cdf(a_t, a_v, r)
+    a_t, b_t, a_v, b_v = (
+        np.asarray(a, dtype=float) for a in (-m_t / s_t, (1.0 - m_t) / s_t, -m_v / s_v, (1.0 - m_v) / s_v)
+    )
+    a_t, b_t, a_v, b_v, r = np.broadcast_arrays(a_t, b_t, a_v, b_v, np.asarray(r, dtype=float))
+    bb, ab, ba, aa = _bivariate_cdfs([(b_t, b_v), (a_t, b_v), (b_t, a_v), (a_t, a_v)], r)
+    return bb - ab - ba + aa
 
 
 def honest_moments(p: MixtureParameters, noise=None):
@@ -258,15 +271,18 @@ def fraud_nodes(
 
 
 def component_densities(
-    t, v, p: MixtureParameters, *, nodes: int = DEFAULT_NODES, t0_min=None, noise=None, chunk: int = 1024
+    t, v, p: MixtureParameters, *, nodes: int = DEFAULT_NODES, t0_min=None, noise=None, square=None, chunk: int = 1024
 ):
     """``(f0, fI, fE)``: each station's density under honest, incremental and extreme fraud.
 
     ``t, v`` must lie strictly inside (0, 1) (see :func:`clip_rates`). Stations are taken in
     blocks of ``chunk`` so the stations × nodes temporaries stay in cache (same numbers).
+    ``square``: the honest square probabilities, when already known (they depend on the honest
+    parameters only).
     """
     t0_min = t0_lower(t, v, p.alpha) if t0_min is None else t0_min
-    square = np.broadcast_to(_square_probability(*honest_moments(p, noise)), t.shape)
+    square = _square_probability(*honest_moments(p, noise)) if square is None else square
+    square = np.broadcast_to(square, t.shape)
     fi, fe = np.empty_like(t), np.empty_like(t)
     for start in range(0, t.size, chunk):
         b = slice(start, start + chunk)
