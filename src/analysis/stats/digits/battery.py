@@ -15,13 +15,13 @@ import numpy as np
 import pandas as pd
 
 from analysis.stats.digits.benford import (
+    _on_five_percent,
     _q_adjacent,
     _q_c05,
     _q_last_digit,
     _q_p05,
     _q_repeated,
     _q_second_digit,
-    _row_means,
 )
 from analysis.stats.digits.eft import c05s, lastc, p05s, twobl
 from analysis.stats.digits.lastdigit import _validate, last_digit_chi2
@@ -159,7 +159,10 @@ def _sizeaware_null_statistics(c, s, n_sims, rng, min_count_chi2, min_count) -> 
                 if name != "last_digit_chi2":
                     sums = hist @ table
                     parts[name].append(sums[:, 0] / sums[:, 1])
-        parts["p05s"].append(_row_means(*_q_p05(x.T, s, 0)))
+        # P05s' eligibility (total > 0) is the same in every redraw and its value is 0 where it
+        # fails, so the mean over eligible stations is a column sum over a fixed count
+        with np.errstate(invalid="ignore", divide="ignore"):
+            parts["p05s"].append(np.count_nonzero(_on_five_percent(x, s[:, None]), axis=0) / np.count_nonzero(s > 0))
         done += rows
     return {name: np.concatenate(p) for name, p in parts.items()}
 

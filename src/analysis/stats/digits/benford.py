@@ -139,14 +139,24 @@ def _q_c05(x, totals, min_count):
 
 
 def _q_p05(x, totals, min_count):
+    return _on_five_percent(x, totals).astype(float), np.broadcast_to(np.asarray(totals) > 0, np.shape(x))
+
+
+def _on_five_percent(x, totals):
     # integer_percentage(x, t) = floor((200 x + t) / 2t) ends in 0 or 5 iff (200 x + t) mod 10t < 2t;
     # computed in float64, exact for integers below 2**53 (the floor of their quotient is exact),
-    # several times faster than int64 division on the redraws
-    a = 200.0 * x + totals
-    b = 10.0 * totals
+    # several times faster than int64 division on the redraws; in place, as the redraws of a
+    # size-aware null make these the largest arrays of the digit tests. False where t = 0.
+    t = np.asarray(totals, dtype=float)
+    ten_t = 10.0 * t
+    remainder = np.multiply(x, 200.0)
+    remainder += t
     with np.errstate(invalid="ignore", divide="ignore"):
-        on_five = a - b * np.floor(a / b) < 2.0 * totals
-    return on_five.astype(float), np.broadcast_to(totals > 0, x.shape)
+        quotient = np.divide(remainder, ten_t)
+        np.floor(quotient, out=quotient)
+        quotient *= ten_t
+        remainder -= quotient
+        return remainder < 2.0 * t
 
 
 def _q_second_digit(x, totals, min_count):
