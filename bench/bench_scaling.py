@@ -16,7 +16,7 @@ Measured on this machine (issue 12, item 4):
 2. memory: the peak resident memory of a worker (target <= 1 GB per Russia-sized election);
 3. a projection from the per-task cost, with the model
    ``T(W) = n_tasks * (cost + overhead) / W + startup`` (W workers, perfectly divisible work,
-   overhead per task: the Dask run's CPU beyond the serial run's; start-up as measured here):
+   overhead per task: the Dask run's CPU beyond the local run's; start-up as measured here):
    5,000 Russia-sized elections through every test, and a batch of 1,000 Russia-sized elections (all notebooks of one election per
    task group; per-election cost from the latest ``make batch`` summary,
    ``reports/batch/latest.json``, when there is one, else ``--batch-cpu-s``) on 1, 8 and 64
@@ -153,14 +153,14 @@ def main(argv: list[str] | None = None) -> int:
         f"(target <= 1024 MiB): {status}"
     )
 
-    # Overhead per task of the Dask path: its CPU beyond the serial run's (serialisation, the
-    # worker's event loop, two processes sharing memory bandwidth). CPU, not wall: on this shared
-    # machine the wall is inflated by others' load; scheduling latency (milliseconds) is not in it.
-    overhead = max(dask["cpu_seconds"] - serial["cpu_seconds"], 0.0) / dask["n_tasks"]
+    # Overhead per task of the Dask path: its CPU beyond the local path's at equal work (serialisation,
+    # the worker's event loop). CPU, not wall: on this shared machine the wall is inflated by others'
+    # load; scheduling latency (~10 ms a task on a LocalCluster) is not in it.
+    overhead = max(dask["cpu_seconds"] - local["cpu_seconds"], 0.0) / dask["n_tasks"]
     startup += warmup
     print(
         f"\nProjection, T(W) = tasks x (cost + overhead) / W + start-up; overhead {overhead:.2f} s per task "
-        f"(Dask CPU beyond serial, measured above), start-up {startup:.0f} s:"
+        f"(Dask CPU beyond local, measured above), start-up {startup:.0f} s:"
     )
     print(
         f"  calibration: {ELECTIONS_FULL:,} {scen.name} elections x {len(tests)} tests, {cost:.1f} CPU s each "
