@@ -18,6 +18,8 @@ collected.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import subprocess
 import sys
@@ -43,11 +45,30 @@ def mirror():
     return path
 
 
+@contextlib.contextmanager
+def _prepare_lock(processed_root: Path):
+    """Hold the lock file ``data/processed/.tests.lock`` (its text: the elections prepared so far).
+
+    The pytest-xdist workers of one run (``make test``) share ``data/processed/``: one of them
+    prepares an election while no other one writes or reads it there.
+    """
+    processed_root.mkdir(parents=True, exist_ok=True)
+    with open(processed_root / ".tests.lock", "a+", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield handle
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
-def processed_election():
+def processed_election(request):
+    from analysis.core import paths
     from analysis.data import datasets
 
     cache: dict[str, tuple] = {}
+    # Workers of one xdist run share its id: the first one to need an election prepares it.
+    run_id = getattr(request.config, "workerinput", {}).get("testrunuid")
 
     def get(election: str):
         if election in cache:
@@ -58,8 +79,15 @@ def processed_election():
         if datasets.local_file(entry) is None:
             reason = datasets.how_to_get(entry)
             pytest.skip(NO_MIRROR + f" ({reason})" if not os.environ.get(MIRROR_ENV) else reason)
-        datasets.prepare(election, strict=True)
-        cache[election] = datasets.load_stations(election)
+        with _prepare_lock(paths.ROOT / "data" / "processed") as lock:
+            lock.seek(0)
+            done_line = f"{run_id} {election}"
+            if run_id is None or done_line not in lock.read().splitlines():
+                datasets.prepare(election, strict=True)
+                if run_id is not None:
+                    lock.write(done_line + "\n")
+                    lock.flush()
+            cache[election] = datasets.load_stations(election)
         return cache[election]
 
     return get
