@@ -110,3 +110,14 @@ def run_make():
         return subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
     return run
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``make test``), hand out the tests marked ``slow`` first.
+
+    A worker that draws a minutes-long test (``make all`` of a whole election) near the end would
+    run it alone while the other workers idle; started first, it overlaps the many short tests.
+    The order is the same in every worker (a stable sort), as xdist requires.
+    """
+    if hasattr(config, "workerinput"):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
