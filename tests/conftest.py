@@ -81,11 +81,14 @@ def processed_election(request):
             pytest.skip(NO_MIRROR + f" ({reason})" if not os.environ.get(MIRROR_ENV) else reason)
         with _prepare_lock(paths.ROOT / "data" / "processed") as lock:
             lock.seek(0)
+            this_run = [line for line in lock.read().splitlines() if line.split(" ")[0] == str(run_id)]
             done_line = f"{run_id} {election}"
-            if run_id is None or done_line not in lock.read().splitlines():
+            if run_id is None or done_line not in this_run:
                 datasets.prepare(election, strict=True)
-                if run_id is not None:
-                    lock.write(done_line + "\n")
+                if run_id is not None:  # earlier runs' lines are dropped: their tables were rewritten since
+                    lock.seek(0)
+                    lock.truncate()
+                    lock.write("\n".join([*this_run, done_line]) + "\n")
                     lock.flush()
             cache[election] = datasets.load_stations(election)
         return cache[election]
