@@ -11,7 +11,7 @@
 #   ELECTION="kz2011 ru2011"   elections to run (default: every config/elections/<id>.yml)
 #   PARAMS="alpha=0.01 seed=7"  parameter overrides (see README's parameter table)
 #   STRICT=1                   fail instead of skipping an election whose data cannot be had
-#   JOBS=2                     runs in parallel (default: the number of cores)
+#   JOBS=2                     runs (and test workers) in parallel (default: the number of cores)
 #   SCHEDULER=tcp://host:8786  where independent units run: local (default), serial, dask-local,
 #                              or a Dask scheduler (calibration elections, batch tasks)
 #
@@ -131,8 +131,10 @@ batch: $(call CHECKED,$(VENV_STAMP) build/check-params.done)
 index: $(VENV_STAMP)
 	$(PY) -m analysis.report.index --out reports/index.html
 
+# The tests run in JOBS pytest-xdist workers (tests that share data/processed/ take a lock in
+# tests/conftest.py); JOBS=0 runs them in this process.
 test: $(VENV_STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(JOBS)
 
 lint: $(VENV_STAMP)
 	$(PY) -m ruff check .

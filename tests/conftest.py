@@ -18,6 +18,8 @@ collected.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import subprocess
 import sys
@@ -43,11 +45,30 @@ def mirror():
     return path
 
 
+@contextlib.contextmanager
+def _prepare_lock(processed_root: Path):
+    """Hold the lock file ``data/processed/.tests.lock`` (its text: the elections prepared so far).
+
+    The pytest-xdist workers of one run (``make test``) share ``data/processed/``: one of them
+    prepares an election while no other one writes or reads it there.
+    """
+    processed_root.mkdir(parents=True, exist_ok=True)
+    with open(processed_root / ".tests.lock", "a+", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield handle
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
-def processed_election():
+def processed_election(request):
+    from analysis.core import paths
     from analysis.data import datasets
 
     cache: dict[str, tuple] = {}
+    # Workers of one xdist run share its id: the first one to need an election prepares it.
+    run_id = getattr(request.config, "workerinput", {}).get("testrunuid")
 
     def get(election: str):
         if election in cache:
@@ -58,8 +79,18 @@ def processed_election():
         if datasets.local_file(entry) is None:
             reason = datasets.how_to_get(entry)
             pytest.skip(NO_MIRROR + f" ({reason})" if not os.environ.get(MIRROR_ENV) else reason)
-        datasets.prepare(election, strict=True)
-        cache[election] = datasets.load_stations(election)
+        with _prepare_lock(paths.ROOT / "data" / "processed") as lock:
+            lock.seek(0)
+            this_run = [line for line in lock.read().splitlines() if line.split(" ")[0] == str(run_id)]
+            done_line = f"{run_id} {election}"
+            if run_id is None or done_line not in this_run:
+                datasets.prepare(election, strict=True)
+                if run_id is not None:  # earlier runs' lines are dropped: their tables were rewritten since
+                    lock.seek(0)
+                    lock.truncate()
+                    lock.write("\n".join([*this_run, done_line]) + "\n")
+                    lock.flush()
+            cache[election] = datasets.load_stations(election)
         return cache[election]
 
     return get
@@ -82,3 +113,14 @@ def run_make():
         return subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
     return run
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``make test``), hand out the tests marked ``slow`` first.
+
+    A worker that draws a minutes-long test (``make all`` of a whole election) near the end would
+    run it alone while the other workers idle; started first, it overlaps the many short tests.
+    The order is the same in every worker (a stable sort), as xdist requires.
+    """
+    if hasattr(config, "workerinput"):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
