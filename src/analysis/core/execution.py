@@ -95,18 +95,25 @@ def _stop_pool(pool) -> None:
         process.terminate()
 
 
-def _map_local(fn, units, n_workers, bar) -> list:
-    out = [None] * len(units)
+@contextlib.contextmanager
+def _local_pool(n_workers: int):
+    """A process pool that is stopped at once (workers killed) if the caller's block fails."""
     pool = ProcessPoolExecutor(max_workers=n_workers, initializer=_watch_parent, initargs=(os.getpid(),))
     try:
-        futures = {pool.submit(fn, unit): i for i, unit in enumerate(units)}
-        for future in as_completed(futures):
-            out[futures[future]] = future.result()
-            bar.update(1)
+        yield pool
     except BaseException:
         _stop_pool(pool)
         raise
     pool.shutdown(wait=True)
+
+
+def _map_local(fn, units, n_workers, bar) -> list:
+    out = [None] * len(units)
+    with _local_pool(n_workers) as pool:
+        futures = {pool.submit(fn, unit): i for i, unit in enumerate(units)}
+        for future in as_completed(futures):
+            out[futures[future]] = future.result()
+            bar.update(1)
     return out
 
 
@@ -227,8 +234,7 @@ def _graph_local(fn, graph, order, n_workers, bar) -> dict:
     done: dict = {}
     pending = {key for key in order}
     running: dict = {}
-    pool = ProcessPoolExecutor(max_workers=n_workers, initializer=_watch_parent, initargs=(os.getpid(),))
-    try:
+    with _local_pool(n_workers) as pool:
         while pending or running:
             for key in [k for k in order if k in pending and all(d in done for d in graph[k][1])]:
                 payload, deps = graph[key]
@@ -238,10 +244,6 @@ def _graph_local(fn, graph, order, n_workers, bar) -> dict:
             for future in finished:
                 done[running.pop(future)] = future.result()
                 bar.update(1)
-    except BaseException:
-        _stop_pool(pool)
-        raise
-    pool.shutdown(wait=True)
     return done
 
 
