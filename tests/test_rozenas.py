@@ -4,7 +4,7 @@ the choice of t and of station types, and the published F on ru2011 (t = valid b
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import optimize, special
+from scipy import optimize, special, stats
 
 from analysis.report import notebook
 from analysis.stats import measures, station_types
@@ -138,3 +138,82 @@ def test_ru2011_spike_share_with_valid_ballots_matches_rs_spikes(processed_elect
     res = S.rozenas_spikes(v, t, big_n, n_resamples=1000, fit_stations=None, n_null=0, seed=3)
     assert res.n_stations + res.n_excluded == 95_225 and res.n_resamples == 1000
     assert 0.88 <= res.spike_share_pct <= 0.97, res.spike_share_pct
+
+
+def _exact_joint(mix_t, mix_v, v, t, big_n):
+    """P(t*, v*) of one station under the posterior predictive, from scipy's beta-binomial pmf:
+    sum_c r_c BetaBin(t*; N, t + a_c, N - t + b_c) * sum_c' r'_c' BetaBin(v*; t*, v + a'_c', t - v + b'_c')."""
+    r_t = mix_t.responsibilities([t], [big_n])[0]
+    r_v = mix_v.responsibilities([v], [t])[0]
+    ts = np.arange(big_n + 1)
+    p_t = sum(w * stats.betabinom.pmf(ts, big_n, t + a, big_n - t + b) for w, a, b in zip(r_t, mix_t.alpha, mix_t.beta))
+    joint = np.zeros((big_n + 1, big_n + 1))
+    for ts_, pt in zip(ts, p_t):
+        vs = np.arange(ts_ + 1)
+        joint[ts_, : ts_ + 1] = pt * sum(
+            w * stats.betabinom.pmf(vs, ts_, v + a, t - v + b) for w, a, b in zip(r_v, mix_v.alpha, mix_v.beta)
+        )
+    return joint
+
+
+def _chisquare_pvalue(observed, expected):
+    """Chi-square goodness of fit with the cells expected below 5 pooled into one."""
+    assert observed[expected == 0].sum() == 0  # nothing where the law puts no mass
+    cells = expected >= 5
+    pooled = [observed[~cells].sum()], [expected[~cells].sum()]
+    obs = np.append(observed[cells], pooled[0] if pooled[1][0] > 0 else [])
+    exp = np.append(expected[cells], pooled[1] if pooled[1][0] > 0 else [])
+    return stats.chisquare(obs, exp * obs.sum() / exp.sum()).pvalue
+
+
+def test_resampled_counts_follow_the_posterior_predictive_mixture():
+    """The draws (component, beta rate, binomial count; twice) have the exact joint law of (t*, v*)
+    for small stations, where the integer arithmetic matters: chi-square against scipy's pmf."""
+    mix_t = BB.BetaBinomialMixture(np.array([0.3, 0.7]), np.array([2.0, 9.0]), np.array([6.0, 3.0]), 0.0, 0)
+    mix_v = BB.BetaBinomialMixture(
+        np.array([0.5, 0.2, 0.3]), np.array([1.5, 4.0, 8.0]), np.array([5.0, 4.0, 2.0]), 0.0, 0
+    )
+    v, t, big_n = np.array([3, 0, 7]), np.array([6, 2, 7]), np.array([9, 12, 8])
+    resampler = R.PosteriorResampler.from_models(v, t, big_n, mix_t, mix_v)
+    n_draws = 40_000
+    t_star, v_star = resampler.draw_counts(np.random.default_rng(5), n_draws)
+    for i in range(v.size):
+        expected = _exact_joint(mix_t, mix_v, v[i], t[i], big_n[i]).ravel() * n_draws
+        observed = np.bincount(t_star[:, i] * (big_n[i] + 1) + v_star[:, i], minlength=expected.size)
+        assert _chisquare_pvalue(observed, expected) > 1e-3
+    # a wrong law is rejected: the votes' first component alone
+    wrong = _exact_joint(
+        mix_t, BB.BetaBinomialMixture(np.ones(1), mix_v.alpha[:1], mix_v.beta[:1], 0.0, 0), v[0], t[0], big_n[0]
+    )
+    observed = np.bincount(t_star[:, 0] * (big_n[0] + 1) + v_star[:, 0], minlength=wrong.size)
+    assert _chisquare_pvalue(observed, wrong.ravel() * n_draws) < 1e-6
+
+
+def test_one_component_mixture_needs_no_component_draw():
+    mix = BB.BetaBinomialMixture(np.array([1.0]), np.array([3.0]), np.array([4.0]), 0.0, 0)
+    resampler = R.PosteriorResampler.from_models(np.array([2]), np.array([5]), np.array([10]), mix, mix)
+    assert resampler.turnout_cum.shape == (0, 1) and resampler.vote_cum.shape == (0, 1)
+    t_star, _ = resampler.draw_counts(np.random.default_rng(1), 20_000)
+    expected = stats.betabinom.pmf(np.arange(11), 10, 5 + 3.0, 5 + 4.0) * 20_000
+    assert _chisquare_pvalue(np.bincount(t_star[:, 0], minlength=11), expected) > 1e-3
+
+
+def test_same_numbers_whatever_the_number_of_workers():
+    """Every chunk of resamples has its own SeedSequence child: 1 or 2 worker processes, or chunks
+    grouped differently, give identical envelopes, mean shares, F and null draws."""
+    rng = np.random.default_rng(33)
+    big_n = rng.integers(50, 2000, 3000)
+    t = rng.binomial(big_n, 0.6)
+    v = rng.binomial(t, 0.55)
+    kw = dict(n_resamples=40, chunk=8, max_components=2, n_null=5, seed=12)
+    serial = S.rozenas_spikes(v, t, big_n, n_jobs=1, **kw)
+    parallel = S.rozenas_spikes(v, t, big_n, n_jobs=2, **kw)
+    many_units = S.rozenas_spikes(v, t, big_n, n_jobs=3, scheduler="serial", **kw)  # 5 units of 1 chunk, in order
+    for other in (parallel, many_units):
+        assert other.spike_share_pct == serial.spike_share_pct
+        assert other.spike_share_other_kde_pct == serial.spike_share_other_kde_pct
+        np.testing.assert_array_equal(other.resampled_max, serial.resampled_max)
+        np.testing.assert_array_equal(other.resampled_mean_share, serial.resampled_mean_share)
+        np.testing.assert_array_equal(other.null_spike_share_pct, serial.null_spike_share_pct)
+    without_other = S.rozenas_spikes(v, t, big_n, other_kde=False, **kw)
+    assert without_other.spike_share_pct == serial.spike_share_pct and np.isnan(without_other.spike_share_other_kde_pct)

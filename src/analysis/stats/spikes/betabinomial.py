@@ -102,13 +102,14 @@ def _component_q(k, n, rc, a, b) -> float:
     return float(np.sum(rc * (special.betaln(k + a, n - k + b) - special.betaln(a, b))))
 
 
-def _newton_m_step(k, n, rc, a, b, max_halvings: int = 30) -> tuple[float, float]:
+def _newton_m_step(k, n, rc, a, b, max_halvings: int = 30, q0: float | None = None) -> tuple[float, float]:
     """One safeguarded Newton step on (log a, log b) that does not lower the component's M-step
     objective: a generalised EM step (Dempster, Laird & Rubin 1977, section 3), which keeps EM's
     monotone likelihood and its fixed points (the maximum-likelihood estimates) while costing one
     gradient, Hessian (digamma, trigamma) and usually one objective evaluation instead of a full
     numerical maximisation per iteration. Where the Hessian is not negative definite the step
-    is a gradient step; it is halved until the objective does not fall (else the old values stay)."""
+    is a gradient step; it is halved until the objective does not fall (else the old values stay).
+    ``q0``: the objective at (a, b) when the caller has it (the E-step computed its terms)."""
     lo, hi = _LOG_AB_BOUNDS
     s_ab, d_ab = special.digamma(n + a + b), _trigamma(n + a + b)
     ga = np.sum(rc * (special.digamma(k + a) - s_ab)) + rc.sum() * (special.digamma(a + b) - special.digamma(a))
@@ -123,7 +124,8 @@ def _newton_m_step(k, n, rc, a, b, max_halvings: int = 30) -> tuple[float, float
     else:
         step = grad / max(1.0, float(np.abs(grad).max()))
     theta = np.log([a, b])
-    q0 = _component_q(k, n, rc, a, b)
+    if q0 is None:
+        q0 = _component_q(k, n, rc, a, b)
     for _ in range(max_halvings):
         new_theta = np.clip(theta + step, lo, hi)
         na, nb = np.exp(new_theta)
@@ -194,7 +196,10 @@ def fit_beta_binomial_mixture(
     lo, hi = _LOG_AB_BOUNDS
     previous = -np.inf
     for it in range(1, max_iter + 2):
-        lj = mix.log_joint(k, n)
+        # mix.log_joint(k, n), keeping its beta-function terms: they give each component's M-step
+        # objective at the current values (the same floating-point operations as _component_q)
+        bb = special.betaln(k[:, None] + mix.alpha, (n - k)[:, None] + mix.beta)
+        lj = np.log(mix.weights) + bb - special.betaln(mix.alpha, mix.beta)
         top = lj.max(axis=1, keepdims=True)
         loglik = float(np.sum(np.log(np.exp(lj - top).sum(axis=1)) + top[:, 0] + log_binom))
         mix = replace(mix, loglik=loglik, n_iter=it - 1)
@@ -206,7 +211,9 @@ def fit_beta_binomial_mixture(
         weights = r.mean(axis=0)
         new_a, new_b = mix.alpha.copy(), mix.beta.copy()
         for comp in range(n_components):
-            new_a[comp], new_b[comp] = _newton_m_step(k, n, r[:, comp], new_a[comp], new_b[comp])
+            rc = r[:, comp]
+            q0 = float(np.sum(rc * (bb[:, comp] - special.betaln(new_a[comp], new_b[comp]))))
+            new_a[comp], new_b[comp] = _newton_m_step(k, n, rc, new_a[comp], new_b[comp], q0=q0)
         mix = BetaBinomialMixture(weights, new_a, new_b, -np.inf, it)
     return mix
 

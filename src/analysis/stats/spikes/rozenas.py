@@ -13,9 +13,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from analysis.core.execution import map_units
 from analysis.core.results import FlatResult
 from analysis.stats.montecarlo import mc_pvalue
 from analysis.stats.spikes.betabinomial import BetaBinomialMixture, select_beta_binomial_mixture
+from analysis.stats.spikes.rkd import (
+    KDE_FUNCTIONS,
+    EnvelopeUnit,
+    PosteriorResampler,
+    _bin_shares,
+    _kde_on_grid,  # noqa: F401  (tests check the exact kernel sum here)
+    _kde_on_grid_binned,  # noqa: F401
+    envelope_unit,
+)
 
 ROZENAS_SOURCE = "Rozenas (2017), Political Analysis 25(1), 41-56, section 4 (resampled kernel density)"
 ROZENAS_REFERENCE_RU2011_PCT = 0.97  # Rozenas (2017): F for United Russia 2011, 95,045 stations
@@ -88,76 +98,10 @@ class RozenasResult(FlatResult):
         return self.spike_share_pct / 100 * self.n_stations
 
 
-def _kde_on_grid(shares_2d: np.ndarray, grid_size: int, bandwidth: float) -> np.ndarray:
-    """Gaussian KDE of each row of ``shares_2d`` at grid points g / (grid_size - 1), exactly but
-    summing only kernels within 6 bandwidths (neglected weight < phi(6) = 6e-9 per station)."""
-    rows, n = shares_2d.shape
-    step = 1.0 / (grid_size - 1)
-    reach = int(np.ceil(6 * bandwidth / step))
-    nearest = np.rint(shares_2d / step).astype(np.int64)
-    z_nearest = ((nearest * step - shares_2d) / bandwidth).ravel()
-    flat = (nearest + (grid_size * np.arange(rows))[:, None]).ravel()
-    nearest = nearest.ravel()
-    out = np.zeros(rows * grid_size)
-    half_step = 0.5 * step / bandwidth  # the nearest point is at most this many bandwidths away
-    for off in range(-reach, reach + 1):
-        # evaluate only the kernels within 6 bandwidths of the point: with bw = 1e-4 and 1,001
-        # points every station at its nearest point, about a tenth at each neighbour
-        shift = off * step / bandwidth
-        if abs(shift) + half_step <= 6 and off == 0:
-            out += np.bincount(flat, weights=np.exp(-0.5 * z_nearest**2), minlength=rows * grid_size)
-            continue
-        z = z_nearest + shift
-        idx = np.flatnonzero((np.abs(z) <= 6) & (nearest + off >= 0) & (nearest + off < grid_size))
-        out += np.bincount(flat[idx] + off, weights=np.exp(-0.5 * z[idx] ** 2), minlength=rows * grid_size)
-    return (out / (n * bandwidth * np.sqrt(2 * np.pi))).reshape(rows, grid_size)
-
-
-def _kde_on_grid_binned(shares_2d: np.ndarray, grid_size: int, bandwidth: float) -> np.ndarray:
-    """Gaussian KDE on the grid computed the way R's ``density(from = 0, to = 1)`` does it, which
-    the ``spikes`` package calls: linear binning of the data onto 2^ceil(log2(grid_size)) points
-    (at least 512) of [-4 bw, 1 + 4 bw], convolution with the kernel sampled on that lattice,
-    then linear interpolation to the grid_size output points. With bw = 1e-4 below the lattice
-    step (about 1e-3) this is in effect a histogram with triangular (linear-binning) weights:
-    each station counts at the grid points within about two steps of its share."""
-    rows, n = shares_2d.shape
-    n_lat = max(512, 1 << int(np.ceil(np.log2(grid_size))))
-    lo, up = -4 * bandwidth, 1 + 4 * bandwidth
-    step = (up - lo) / (n_lat - 1)
-    if shares_2d.size and (shares_2d.min() < 0 or shares_2d.max() > 1):
-        raise ValueError("vote shares must lie in [0, 1]")
-    pos = shares_2d * (1.0 / step) - lo / step  # > 0, and < n_lat - 1 for shares in [0, 1]
-    left = pos.astype(np.int64)
-    frac = pos - left
-    left += (n_lat * np.arange(rows))[:, None]
-    size = rows * n_lat + 1
-    mass = np.bincount(left.ravel(), weights=(1.0 - frac).ravel(), minlength=size)
-    mass[1:] += np.bincount(left.ravel(), weights=frac.ravel(), minlength=size)[:-1]
-    mass = mass[:-1]
-    mass = mass.reshape(rows, n_lat) / n
-    reach = int(np.ceil(6 * bandwidth / step))  # lags beyond 6 bw carry < 2e-8 of the kernel's peak
-    lags = np.arange(-reach, reach + 1)
-    kernel = np.exp(-0.5 * (lags * step / bandwidth) ** 2) / (bandwidth * np.sqrt(2 * np.pi))
-    dens = np.zeros_like(mass)
-    for lag, kv in zip(lags, kernel):
-        if lag >= 0:
-            dens[:, lag:] += kv * mass[:, : n_lat - lag]
-        else:
-            dens[:, :lag] += kv * mass[:, -lag:]
-    lattice = np.linspace(lo, up, n_lat)
-    grid = np.linspace(0.0, 1.0, grid_size)
-    # linear interpolation, vectorized over rows
-    i = np.clip(np.searchsorted(lattice, grid, side="right") - 1, 0, n_lat - 2)
-    f = (grid - lattice[i]) / (lattice[i + 1] - lattice[i])
-    return dens[:, i] * (1 - f) + dens[:, i + 1] * f
-
-
-def _bin_shares(shares_2d: np.ndarray, grid_size: int) -> np.ndarray:
-    """Share of each row's stations in bins of width 1 / (grid_size - 1) centred on the grid."""
-    rows, n = shares_2d.shape
-    nearest = np.rint(shares_2d * (grid_size - 1)).astype(np.int64)
-    flat = (nearest + (grid_size * np.arange(rows))[:, None]).ravel()
-    return np.bincount(flat, minlength=rows * grid_size).reshape(rows, grid_size) / n
+def _select_mixture(counts: tuple) -> BetaBinomialMixture:
+    """Work unit: the mixture of (k, n, max_components), fitted (turnout and votes fit in parallel)."""
+    k, n, max_components = counts
+    return select_beta_binomial_mixture(k, n, max_components=max_components)
 
 
 def rozenas_spikes(
@@ -174,7 +118,10 @@ def rozenas_spikes(
     models: tuple | None = None,
     fit_stations: int | None = 10_000,
     kde: str = "binned",
+    other_kde: bool = True,
     n_null: int = 20,
+    n_jobs: int = 1,
+    scheduler: str | None = "local",
 ) -> RozenasResult:
     """Resampled kernel-density (RKD) estimate of the share of stations with coarse vote shares.
 
@@ -213,10 +160,13 @@ def rozenas_spikes(
     is not in Rozenas' package; it is what F of clean data of this size looks like). F is an
     estimate; it shrinks as ``n_resamples`` grows (a higher envelope). ``pvalue`` compares it
     with the null draws' F (one-sided, at best 1 / (n_null + 1)). Randomness only through
-    ``seed``. ``models`` = (turnout mixture, vote mixture) skips the fits; otherwise they are
-    fitted on ``fit_stations`` stations drawn at random (all when None): the mixtures only set
-    the prior of each station's posterior rate, which the station's own counts dominate, and
-    EM on 95,000 stations costs minutes.
+    ``seed``: chunks of ``chunk`` resamples draw from their own ``SeedSequence`` children, so the
+    numbers do not depend on ``n_jobs`` (since this layout, December 2026, F differs from earlier
+    versions' by Monte Carlo noise only: same distribution, another random stream). ``models`` =
+    (turnout mixture, vote mixture) skips the fits; otherwise they are fitted on ``fit_stations``
+    stations drawn at random (all when None): the mixtures only set the prior of each station's
+    posterior rate, which the station's own counts dominate, and EM on 95,000 stations costs
+    minutes. The draws are :class:`~analysis.stats.spikes.rkd.PosteriorResampler`'s.
 
     Parameters
     ----------
@@ -235,17 +185,29 @@ def rozenas_spikes(
     max_components : int, optional
         Most mixture components (default 5).
     seed : int, numpy.random.Generator or None, optional
-        Seed of ``numpy.random.default_rng``.
+        Seed of ``numpy.random.default_rng``: it draws the fit subsample, and its
+        ``SeedSequence`` spawns one child per chunk of resamples and one for the null draws.
     chunk : int, optional
-        Resamples held at once (default 16).
+        Resamples held at once and drawn from one ``SeedSequence`` child (default 16); the draws
+        depend on it, not on ``n_jobs``.
     models : tuple of BetaBinomialMixture, optional
         (turnout mixture, vote mixture): skip the fits.
     fit_stations : int or None, optional
         Stations the mixtures are fitted on (default 10,000; None: all).
     kde : {'binned', 'exact'}, optional
         Density computation (default 'binned', as R's ``density()``).
+    other_kde : bool, optional
+        Also compute the other density's envelope for ``spike_share_other_kde_pct`` (default
+        True); False skips it (NaN) and about a tenth of the work.
     n_null : int, optional
         Draws from the null scored like the data (default 20).
+    n_jobs : int, optional
+        Worker processes over chunks of resamples (:func:`analysis.core.execution.map_units`;
+        default 1: this process). The results do not depend on it: each chunk has its own seed,
+        and chunks combine exactly (maximum of densities, integer bin counts).
+    scheduler : str or None, optional
+        Backend of :func:`~analysis.core.execution.map_units` (default ``'local'``: processes on
+        this machine; None: ``$SCHEDULER``).
 
     Returns
     -------
@@ -266,7 +228,7 @@ def rozenas_spikes(
     >>> r.n_stations, r.grid.size, r.null_spike_share_pct.size, 0 <= r.statistic < 100
     (400, 1001, 4, True)
     """
-    if kde not in ("binned", "exact"):
+    if kde not in KDE_FUNCTIONS:
         raise ValueError(f"kde={kde!r}: expected 'binned' (as R's density) or 'exact'")
     v = np.asarray(votes, dtype=np.int64)
     t = np.asarray(ballots, dtype=np.int64)
@@ -283,63 +245,44 @@ def rozenas_spikes(
         fit = np.arange(v.size)
         if fit_stations is not None and fit_stations < v.size:
             fit = np.sort(rng.choice(v.size, fit_stations, replace=False))
-        models = (
-            select_beta_binomial_mixture(t[fit], big_n[fit], max_components=max_components),
-            select_beta_binomial_mixture(v[fit], t[fit], max_components=max_components),
-        )
+        pairs = [(t[fit], big_n[fit], max_components), (v[fit], t[fit], max_components)]  # turnout, votes
+        models, _ = map_units(_select_mixture, pairs, scheduler=scheduler, n_workers=min(n_jobs, 2), progress=False)
     m_t, m_v = models
-    resp_t = np.cumsum(m_t.responsibilities(t, big_n), axis=1)
-    resp_v = np.cumsum(m_v.responsibilities(v, t), axis=1)
-    kde_fn = _kde_on_grid_binned if kde == "binned" else _kde_on_grid
-    other_fn = _kde_on_grid if kde == "binned" else _kde_on_grid_binned
+    kde_fn = KDE_FUNCTIONS[kde]
+    kdes = (kde, "exact" if kde == "binned" else "binned") if other_kde else (kde,)
     share = v / t
     obs_density = kde_fn(share[None, :], grid_size, bandwidth)[0]
-    obs_other = other_fn(share[None, :], grid_size, bandwidth)[0]
     obs_share = _bin_shares(share[None, :], grid_size)[0]
-
-    def component(cum, m):
-        # the component of each station: the number of cumulative posterior probabilities below
-        # one uniform (inverse-CDF draw of a categorical with at most a few categories)
-        u = rng.random((m, cum.shape[0]))
-        comp = np.zeros(u.shape, dtype=np.intp)
-        for c in range(cum.shape[1] - 1):
-            comp += u > cum[:, c]
-        return comp
-
-    def draw(m):
-        comp_t = component(resp_t, m)
-        t_star = rng.binomial(big_n, rng.beta(t + m_t.alpha[comp_t], big_n - t + m_t.beta[comp_t]))
-        comp_v = component(resp_v, m)
-        v_star = rng.binomial(t_star, rng.beta(v + m_v.alpha[comp_v], t - v + m_v.beta[comp_v]))
-        return np.divide(v_star, t_star, out=np.zeros(v_star.shape), where=t_star > 0)
-
-    env = np.zeros(grid_size)
-    env_other = np.zeros(grid_size)
-    mean_share = np.zeros(grid_size)
-    done = 0
-    while done < n_resamples:
-        m = min(chunk, n_resamples - done)
-        y = draw(m)
-        env = np.maximum(env, kde_fn(y, grid_size, bandwidth).max(axis=0))
-        env_other = np.maximum(env_other, other_fn(y, grid_size, bandwidth).max(axis=0))
-        mean_share += _bin_shares(y, grid_size).sum(axis=0)
-        done += m
-    mean_share /= n_resamples
+    resampler = PosteriorResampler.from_models(v, t, big_n, m_t, m_v)
+    # one SeedSequence child per chunk of resamples (the last for the null draws): the same draws
+    # whichever process runs a chunk and however chunks are grouped into work units
+    sizes = [min(chunk, n_resamples - start) for start in range(0, n_resamples, chunk)]
+    streams = rng.bit_generator.seed_seq.spawn(len(sizes) + 1)
+    groups = np.array_split(np.arange(len(sizes)), min(len(sizes), 1 if n_jobs == 1 else 4 * n_jobs))
+    units = [
+        EnvelopeUnit(resampler, tuple(streams[i] for i in g), tuple(sizes[i] for i in g), grid_size, bandwidth, kdes)
+        for g in groups
+    ]
+    parts, _ = map_units(envelope_unit, units, scheduler=scheduler, n_workers=n_jobs, progress=False)
+    envelopes = np.max([p[0] for p in parts], axis=0)
+    env = envelopes[0]
+    mean_share = np.sum([p[1] for p in parts], axis=0) / (n_resamples * v.size)
     spike_bins = obs_density > env
     excess = np.maximum(obs_share - mean_share, 0.0)
     f_pct = float(100.0 * excess[spike_bins].sum())
-    f_other = float(100.0 * excess[obs_other > env_other].sum())
+    f_other = float("nan")
+    if other_kde:
+        obs_other = KDE_FUNCTIONS[kdes[1]](share[None, :], grid_size, bandwidth)[0]
+        f_other = float(100.0 * excess[obs_other > envelopes[1]].sum())
     # calibration: F of data drawn from the null itself, against the same envelope and mean
+    null_rng = np.random.default_rng(streams[-1])
     null_f = np.empty(n_null)
-    done = 0
-    while done < n_null:
-        m = min(chunk, n_null - done)
-        y = draw(m)
+    for start in range(0, n_null, chunk):
+        y = resampler.draw_shares(null_rng, min(chunk, n_null - start))
         above = kde_fn(y, grid_size, bandwidth) > env
-        null_f[done : done + m] = 100.0 * np.sum(
+        null_f[start : start + y.shape[0]] = 100.0 * np.sum(
             np.maximum(_bin_shares(y, grid_size) - mean_share, 0.0) * above, axis=1
         )
-        done += m
     return RozenasResult(
         statistic=f_pct,
         pvalue=mc_pvalue(f_pct, null_f, "greater"),
