@@ -6,7 +6,8 @@ the exact probability that a binomial count lands on one), :mod:`~analysis.stats
 (Kobak et al.'s station sample, flags and null probabilities),
 :mod:`~analysis.stats.spikes.nulls` (Monte Carlo nulls of the counts),
 :mod:`~analysis.stats.spikes.kobak` (the tests), :mod:`~analysis.stats.spikes.betabinomial`
-(beta-binomial mixtures), :mod:`~analysis.stats.spikes.rozenas` (the RKD estimate) and
+(beta-binomial mixtures), :mod:`~analysis.stats.spikes.rozenas` (the RKD estimate),
+:mod:`~analysis.stats.spikes.rkd` (its densities and posterior-predictive resampling) and
 :mod:`~analysis.stats.spikes.calibration` (tests registered for calibration). Everything
 public is re-exported here: ``from analysis.stats import spikes; spikes.integer_percentage_test``.
 
