@@ -33,7 +33,6 @@ tests can work in a temporary tree; by default :mod:`analysis.core.paths` decide
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +46,7 @@ from analysis.data import catalog as catalog_schema
 from analysis.data.adapters.combine import combine_tables
 from analysis.data.adapters.reading import AdapterError
 from analysis.data.schema import TableValidationError, validate_stations, validate_votes
+from analysis.data.sources import MIRROR_ENV, file_sha256, local_file  # noqa: F401  (datasets.local_file, …)
 
 # Every adapter module registers itself (``@registry.adapter``) when imported; one that fails
 # to import is an error here, not a silently missing adapter.
@@ -55,7 +55,6 @@ registry.discover("analysis.data.adapters")
 #: they write their own processed tables instead of returning canonical ones.
 EMBEDDED_ADAPTERS = frozenset(name for name, fn in registry.ADAPTERS.items() if getattr(fn, "embedded", False))
 
-MIRROR_ENV = "ELECTION_DATA_MIRROR"
 UNAVAILABLE = "UNAVAILABLE.txt"
 PREPARED_FILES = ("stations.parquet", "votes.parquet", "row_accounting.csv")
 DOWNLOAD_TIMEOUT_S = 30
@@ -158,12 +157,6 @@ def election_dataset(election: str, root: Path | None = None) -> dict:
 # files
 
 
-def file_sha256(path: Path) -> str:
-    import pooch
-
-    return pooch.file_hash(str(path), alg="sha256")
-
-
 def _verify(path: Path, entry: dict) -> Path:
     expected = entry.get("sha256")
     if expected:
@@ -186,22 +179,6 @@ def how_to_get(entry: dict) -> str:
         f"(sha256 {entry['sha256']}) into data/raw/external/{entry['file']}, or set "
         f"{MIRROR_ENV} to a folder holding {entry['file']}"
     )
-
-
-def local_file(entry: dict, root: Path | None = None, mirror: str | Path | None = None) -> Path | None:
-    """The dataset's file where it already is (repository path, mirror or cache), unverified; else None."""
-    r = _roots(root)
-    if entry.get("path"):
-        p = Path(entry["path"])
-        p = p if p.is_absolute() else r.root / p
-        return p if p.exists() else None
-    mirror = mirror if mirror is not None else os.environ.get(MIRROR_ENV)
-    if mirror:
-        p = Path(mirror) / entry["file"]
-        if p.exists():
-            return p
-    p = r.external / entry["file"]
-    return p if p.exists() else None
 
 
 def fetch(dataset_id: str, root: Path | None = None, mirror: str | Path | None = None, download: bool = True) -> Path:
