@@ -18,7 +18,9 @@ in :func:`notebook_parameters`, ``PARAMS`` by :func:`check_parameter_values` bef
 
 from __future__ import annotations
 
+import copy
 import datetime
+import io
 import re
 import sys
 from dataclasses import dataclass
@@ -57,15 +59,30 @@ _REFERENCE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _LEVEL_REFERENCE = re.compile(rf"level:({'|'.join(LEVELS)})")  # every configured election of a level
 
 
+# libyaml's loader where PyYAML was built with it (the same documents, several times faster)
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PARSED: dict[bytes, object] = {}  # file content -> parsed document: a run reads the same files many times
+
+
 def load_yaml(path: Path) -> dict:
+    """A YAML file's document (``{}`` when empty); ConfigError naming the file when missing or invalid.
+
+    Parsed once per process and content (the cache is keyed by the file's bytes, so an edited
+    file is parsed again); each call returns its own copy.
+    """
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+        text = Path(path).read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: configuration file not found") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
-    return {} if data is None else data
+    if text not in _PARSED:
+        stream = io.BytesIO(text)
+        stream.name = str(path)  # errors name the file
+        try:
+            _PARSED[text] = yaml.load(stream, Loader=_SAFE_LOADER)  # noqa: S506  (a safe loader)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+    data = _PARSED[text]
+    return {} if data is None else copy.deepcopy(data)
 
 
 def _rel(path: Path) -> str:

@@ -33,7 +33,7 @@ tests can work in a temporary tree; by default :mod:`analysis.core.paths` decide
 from __future__ import annotations
 
 import argparse
-import os
+import functools
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,15 +47,34 @@ from analysis.data import catalog as catalog_schema
 from analysis.data.adapters.combine import combine_tables
 from analysis.data.adapters.reading import AdapterError
 from analysis.data.schema import TableValidationError, validate_stations, validate_votes
+from analysis.data.sources import MIRROR_ENV, file_sha256, local_file  # noqa: F401  (datasets.local_file, …)
 
-# Every adapter module registers itself (``@registry.adapter``) when imported; one that fails
-# to import is an error here, not a silently missing adapter.
-registry.discover("analysis.data.adapters")
-#: Adapters whose data are in the repository (``adapter.embedded``): nothing to fetch, and
-#: they write their own processed tables instead of returning canonical ones.
-EMBEDDED_ADAPTERS = frozenset(name for name, fn in registry.ADAPTERS.items() if getattr(fn, "embedded", False))
 
-MIRROR_ENV = "ELECTION_DATA_MIRROR"
+@functools.cache
+def adapters() -> dict:
+    """The registered adapters by name (``registry.ADAPTERS``), every adapter module imported first.
+
+    Each adapter module registers itself (``@registry.adapter``) when imported; one that fails
+    to import is an error, not a silently missing adapter. Imported on first use, not with this
+    module: reading prepared tables (the notebooks) needs no adapter.
+    """
+    registry.discover("analysis.data.adapters")
+    return registry.ADAPTERS
+
+
+@functools.cache
+def embedded_adapters() -> frozenset[str]:
+    """Adapters whose data are in the repository (``adapter.embedded``): nothing to fetch, and
+    they write their own processed tables instead of returning canonical ones."""
+    return frozenset(name for name, fn in adapters().items() if getattr(fn, "embedded", False))
+
+
+def __getattr__(name: str):
+    if name == "EMBEDDED_ADAPTERS":  # the module constant it was (datasets.EMBEDDED_ADAPTERS)
+        return embedded_adapters()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 UNAVAILABLE = "UNAVAILABLE.txt"
 PREPARED_FILES = ("stations.parquet", "votes.parquet", "row_accounting.csv")
 DOWNLOAD_TIMEOUT_S = 30
@@ -101,29 +120,30 @@ def load_catalog(root: Path | None = None) -> dict[str, dict]:
     """All catalog entries: ``{dataset_id: entry}`` (entry gets ``id``)."""
     path = _roots(root).config / "datasets.yml"
     catalog = config.load_yaml(path)
+    known, embedded = adapters(), embedded_adapters()
     out = {}
     for dataset_id, entry in catalog.items():
         if not isinstance(entry, dict):
             raise config.ConfigError(f"{path}: entry {dataset_id!r} is not a mapping")
         adapter = entry.get("adapter")
-        if adapter not in registry.ADAPTERS:
+        if adapter not in known:
             raise config.ConfigError(
                 f"{path}: entry {dataset_id!r}: adapter {adapter!r} is not one of the registered adapters "
-                f"({', '.join(sorted(registry.ADAPTERS))})"
+                f"({', '.join(sorted(known))})"
             )
-        catalog_schema.check_entry(dataset_id, entry, path, getattr(registry.ADAPTERS[adapter], "entry_keys", {}))
-        if bool(entry.get("embedded", False)) != (adapter in EMBEDDED_ADAPTERS):
+        catalog_schema.check_entry(dataset_id, entry, path, getattr(known[adapter], "entry_keys", {}))
+        if bool(entry.get("embedded", False)) != (adapter in embedded):
             raise config.ConfigError(
                 f"{path}: entry {dataset_id!r}: `embedded: {entry.get('embedded', False)}` contradicts adapter {adapter!r}"
             )
-        if adapter not in EMBEDDED_ADAPTERS and not (entry.get("path") or (entry.get("file") and entry.get("sha256"))):
+        if adapter not in embedded and not (entry.get("path") or (entry.get("file") and entry.get("sha256"))):
             raise config.ConfigError(f"{path}: entry {dataset_id!r}: needs `path:` or `file:` + `sha256:`")
         out[dataset_id] = {**entry, "id": dataset_id}
     for dataset_id, entry in out.items():
         bad = [
             s
             for s in entry.get("supplements") or []
-            if s not in out or out[s]["adapter"] in EMBEDDED_ADAPTERS or s == dataset_id
+            if s not in out or out[s]["adapter"] in embedded or s == dataset_id
         ]
         if bad:
             raise config.ConfigError(
@@ -158,12 +178,6 @@ def election_dataset(election: str, root: Path | None = None) -> dict:
 # files
 
 
-def file_sha256(path: Path) -> str:
-    import pooch
-
-    return pooch.file_hash(str(path), alg="sha256")
-
-
 def _verify(path: Path, entry: dict) -> Path:
     expected = entry.get("sha256")
     if expected:
@@ -188,26 +202,10 @@ def how_to_get(entry: dict) -> str:
     )
 
 
-def local_file(entry: dict, root: Path | None = None, mirror: str | Path | None = None) -> Path | None:
-    """The dataset's file where it already is (repository path, mirror or cache), unverified; else None."""
-    r = _roots(root)
-    if entry.get("path"):
-        p = Path(entry["path"])
-        p = p if p.is_absolute() else r.root / p
-        return p if p.exists() else None
-    mirror = mirror if mirror is not None else os.environ.get(MIRROR_ENV)
-    if mirror:
-        p = Path(mirror) / entry["file"]
-        if p.exists():
-            return p
-    p = r.external / entry["file"]
-    return p if p.exists() else None
-
-
 def fetch(dataset_id: str, root: Path | None = None, mirror: str | Path | None = None, download: bool = True) -> Path:
     """Path to the verified file of a dataset (mirror read in place; otherwise pooch cache / download)."""
     entry = dataset_entry(dataset_id, root)
-    if entry["adapter"] in EMBEDDED_ADAPTERS:
+    if entry["adapter"] in embedded_adapters():
         raise ValueError(
             f"dataset {dataset_id!r} is embedded in the repository (adapter {entry['adapter']}): nothing to fetch"
         )
@@ -241,7 +239,7 @@ def is_available(election: str, root: Path | None = None, mirror: str | Path | N
     """True when the election's tables are prepared, its data are embedded, or its file is here (no download)."""
     r = _roots(root)
     entry = election_dataset(election, root)
-    if entry["adapter"] in EMBEDDED_ADAPTERS:
+    if entry["adapter"] in embedded_adapters():
         return True
     if (r.processed(election) / "stations.parquet").exists():
         return True
@@ -260,13 +258,13 @@ def _write_parquet(df: pd.DataFrame, path: Path) -> None:
 def _prepare_embedded(election: str, entry: dict, out_dir: Path, r: Roots) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     raw_dir = r.raw / election if (r.raw / election).exists() else r.raw / entry["id"]
-    registry.ADAPTERS[entry["adapter"]](raw_dir, entry, election, out_dir)
+    adapters()[entry["adapter"]](raw_dir, entry, election, out_dir)
     return out_dir
 
 
 def canonicalize(election: str, path: Path, entry: dict):
     """Run the entry's adapter on a file: ``CanonicalTables`` (validated against the schemas)."""
-    tables = registry.ADAPTERS[entry["adapter"]](Path(path), entry, election)
+    tables = adapters()[entry["adapter"]](Path(path), entry, election)
     source = f"{Path(path).name} ({entry['id']}, adapter {entry['adapter']})"
     validate_stations(tables.stations, source)
     validate_votes(tables.votes, source)
@@ -286,7 +284,7 @@ def prepare(
     out_dir = r.processed(election)
     marker = out_dir / UNAVAILABLE
     try:
-        if entry["adapter"] in EMBEDDED_ADAPTERS:
+        if entry["adapter"] in embedded_adapters():
             result = _prepare_embedded(election, entry, out_dir, r)
             marker.unlink(missing_ok=True)
             return result
@@ -339,7 +337,7 @@ def load_stations(
     s_path, v_path = out_dir / "stations.parquet", out_dir / "votes.parquet"
     if not (s_path.exists() and v_path.exists()):
         entry = election_dataset(election, root)
-        if entry["adapter"] in EMBEDDED_ADAPTERS:
+        if entry["adapter"] in embedded_adapters():
             raise ValueError(
                 f"election {election!r} has no polling-station tables (dataset {entry['id']} is region-level)"
             )
@@ -357,7 +355,7 @@ def _cmd_list(root: Path | None = None) -> int:
     catalog = load_catalog(root)
     for dataset_id in sorted(catalog):
         entry = catalog[dataset_id]
-        if entry["adapter"] in EMBEDDED_ADAPTERS:
+        if entry["adapter"] in embedded_adapters():
             where = "embedded"
         else:
             found = local_file(entry, root)

@@ -11,8 +11,10 @@ names the table, the row (its position and its station key) and the column of ev
 
 from __future__ import annotations
 
+import functools
+from typing import TYPE_CHECKING
+
 import pandas as pd
-import pandera.pandas as pa
 
 from analysis.core.canonical import (  # noqa: F401  (re-exported: the schema names its columns)
     COUNT_COLUMNS,
@@ -23,7 +25,18 @@ from analysis.core.canonical import (  # noqa: F401  (re-exported: the schema na
     VOTE_COLUMNS,
 )
 
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+
 _MAX_REPORTED = 5
+
+
+# pandera is imported where a schema is built or a table validated, not with this module: the
+# notebooks' kernels import the data layer to read prepared tables and never validate.
+def _pandera():
+    import pandera.pandas
+
+    return pandera.pandas
 
 
 class TableValidationError(ValueError):
@@ -32,43 +45,53 @@ class TableValidationError(ValueError):
 
 def count_column(*, nullable: bool = True) -> pa.Column:
     """A count: nullable ``Int64`` (a line the source lacks is ``<NA>``, never 0), non-negative."""
+    pa = _pandera()
     return pa.Column("Int64", checks=pa.Check.ge(0), nullable=nullable, coerce=False)
 
 
 def text_column(**kwargs) -> pa.Column:
     """A text column (``kwargs`` go to ``pandera.Column``: ``checks``, ``nullable``)."""
-    return pa.Column(str, **kwargs)
+    return _pandera().Column(str, **kwargs)
 
 
 def _key_columns() -> dict[str, pa.Column]:
     return {name: text_column(nullable=False) for name in KEY}
 
 
-STATIONS_SCHEMA = pa.DataFrameSchema(
-    {
-        **_key_columns(),
-        "station_type": text_column(checks=pa.Check.isin(STATION_TYPES), nullable=False),
-        **{name: count_column() for name in COUNT_COLUMNS + DERIVED_COUNT_COLUMNS},
-        "flag": text_column(nullable=False),
-        # Adapters add it; synthetic tables need not (see analysis.data.adapters.tables.impossible_counts).
-        "impossible_counts": text_column(nullable=False, required=False),
-    },
-    unique=KEY,
-    strict=False,
-    ordered=False,
-    name="stations",
-)
+@functools.cache
+def stations_schema() -> pa.DataFrameSchema:
+    """The schema of the canonical stations table."""
+    pa = _pandera()
+    return pa.DataFrameSchema(
+        {
+            **_key_columns(),
+            "station_type": text_column(checks=pa.Check.isin(STATION_TYPES), nullable=False),
+            **{name: count_column() for name in COUNT_COLUMNS + DERIVED_COUNT_COLUMNS},
+            "flag": text_column(nullable=False),
+            # Adapters add it; synthetic tables need not (see analysis.data.adapters.tables.impossible_counts).
+            "impossible_counts": text_column(nullable=False, required=False),
+        },
+        unique=KEY,
+        strict=False,
+        ordered=False,
+        name="stations",
+    )
 
-VOTES_SCHEMA = pa.DataFrameSchema(
-    {
-        **_key_columns(),
-        "candidate": text_column(nullable=False, checks=pa.Check.str_length(min_value=1)),
-        "votes": count_column(),
-    },
-    unique=KEY + ["candidate"],
-    strict=True,
-    name="votes",
-)
+
+@functools.cache
+def votes_schema() -> pa.DataFrameSchema:
+    """The schema of the canonical long votes table."""
+    pa = _pandera()
+    return pa.DataFrameSchema(
+        {
+            **_key_columns(),
+            "candidate": text_column(nullable=False, checks=pa.Check.str_length(min_value=1)),
+            "votes": count_column(),
+        },
+        unique=KEY + ["candidate"],
+        strict=True,
+        name="votes",
+    )
 
 
 def _row_label(df: pd.DataFrame, index, key: list[str], line_offset: int | None) -> str:
@@ -121,7 +144,7 @@ def validate_table(
     """
     try:
         return schema.validate(df, lazy=True)
-    except pa.errors.SchemaErrors as exc:
+    except _pandera().errors.SchemaErrors as exc:
         unique = schema.unique if isinstance(schema.unique, list) else [schema.unique] if schema.unique else []
         message = _describe_failures(exc, df, schema.name, source, key if key is not None else unique, line_offset)
         raise TableValidationError(message) from None
@@ -132,9 +155,9 @@ def validate_stations(df: pd.DataFrame, source: str | None = None) -> pd.DataFra
     missing = [c for c in STATION_COLUMNS if c not in df.columns]
     if missing:
         raise TableValidationError(f"stations table ({source or 'unknown source'}): missing column(s) {missing}")
-    return validate_table(STATIONS_SCHEMA, df, source=source)
+    return validate_table(stations_schema(), df, source=source)
 
 
 def validate_votes(df: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
     """Validate a canonical long votes table."""
-    return validate_table(VOTES_SCHEMA, df, source=source)
+    return validate_table(votes_schema(), df, source=source)

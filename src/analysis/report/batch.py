@@ -32,7 +32,6 @@ import time
 from pathlib import Path
 
 from analysis.core import config, execution, paths
-from analysis.report import index
 from analysis.report import plan as run_plan
 
 BATCH_DIR = "batch"
@@ -51,6 +50,11 @@ def task_command(task: dict) -> list[str]:
         cmd = [sys.executable, "-m", "analysis.report.pipeline", "run", "--election", task["election"]]
         cmd += ["--notebook", task["notebook"], "--params", task["params"]]
     return [*cmd, "--strict"] if task["strict"] else cmd
+
+
+def index_command() -> list[str]:
+    """The command that rebuilds ``reports/index.html`` at the end of a batch."""
+    return [sys.executable, "-m", "analysis.report.index", "--out", str(paths.REPORTS / "index.html")]
 
 
 def _error(stderr: str, returncode: int) -> str:
@@ -139,7 +143,9 @@ def run_batch(
     )
     records = list(done.values())
     if build_index:
-        index.main(["--out", str(paths.REPORTS / "index.html")])
+        # its own process, as the runs: the index's imports (results tables, calibration studies)
+        # would otherwise weigh on every `pipeline run`, which imports this module
+        subprocess.run(index_command(), cwd=paths.ROOT, check=True)
     summary = {
         "started": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "elections": sorted({t["election"] for t, _ in graph.values()}),

@@ -31,7 +31,7 @@ import subprocess
 from pathlib import Path
 
 from analysis.core import config, paths
-from analysis.data import datasets
+from analysis.data import sources
 
 PREFIX = "provenance_"
 PACKAGE = "election-forensics"
@@ -84,15 +84,17 @@ def dataset_sha256(election: str, root: Path | None = None) -> tuple[str | None,
     dataset_id = config.load_election(election, root / "config").get("dataset")
     if not dataset_id:
         return None, None
-    entry = datasets.dataset_entry(dataset_id, root)
-    if entry["adapter"] in datasets.EMBEDDED_ADAPTERS:
+    # the entry as catalogued (sources), not the adapter-validated catalog (datasets): the same
+    # answer, without importing every adapter in each run's process
+    entry = sources.catalog_entry(dataset_id, root)
+    if sources.is_embedded(entry):
         raw = root / "data" / "raw"
         folder = raw / election if (raw / election).exists() else raw / dataset_id
         return dataset_id, tree_sha256(folder) if folder.is_dir() else None
     if entry.get("sha256"):
         return dataset_id, str(entry["sha256"]).lower()
-    found = datasets.local_file(entry, root)
-    return dataset_id, datasets.file_sha256(found) if found is not None else None
+    found = sources.local_file(entry, root)
+    return dataset_id, sources.file_sha256(found) if found is not None else None
 
 
 def control_elections(

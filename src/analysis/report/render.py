@@ -12,6 +12,7 @@ execution metadata (timestamps) is stripped before rendering.
 from __future__ import annotations
 
 import copy
+import functools
 import html
 from pathlib import Path
 
@@ -53,8 +54,22 @@ def _insert_after_body(page: str, snippet: str) -> str:
     return page[:end] + "\n" + snippet + page[end:]
 
 
-def _exporter(**options) -> HTMLExporter:
-    return HTMLExporter(extra_template_basedirs=[str(TEMPLATES)], template_name=TEMPLATE, **options)
+# The two views differ only in these options, which nbconvert reads on each conversion: one
+# exporter renders both, and its compiled templates serve every page this process writes.
+FULL_VIEW = {"exclude_input": False, "exclude_input_prompt": False, "exclude_output_prompt": False}
+REPORT_VIEW = {"exclude_input": True, "exclude_input_prompt": True, "exclude_output_prompt": True}
+
+
+@functools.cache
+def _shared_exporter() -> HTMLExporter:
+    return HTMLExporter(extra_template_basedirs=[str(TEMPLATES)], template_name=TEMPLATE)
+
+
+def _exporter(view: dict[str, bool]) -> HTMLExporter:
+    exporter = _shared_exporter()
+    for option, value in view.items():
+        setattr(exporter, option, value)
+    return exporter
 
 
 def report_view_path(executed: Path) -> Path:
@@ -71,7 +86,7 @@ def export_html(executed: Path) -> tuple[Path, Path]:
     full_path = executed.with_suffix(".html")
     report_path = report_view_path(executed)
 
-    body, _ = _exporter().from_notebook_node(nb)
+    body, _ = _exporter(FULL_VIEW).from_notebook_node(nb)
     body = _insert_after_body(body, _banner("Full notebook with code.", report_path.name, "Report view (code hidden)"))
     full_path.write_text(body, encoding="utf-8")
 
@@ -80,8 +95,7 @@ def export_html(executed: Path) -> tuple[Path, Path]:
             cell.outputs = [
                 o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
             ]
-    hidden = _exporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = hidden.from_notebook_node(nb)
+    body, _ = _exporter(REPORT_VIEW).from_notebook_node(nb)
     body = _insert_after_body(body, _banner("Report view: code hidden.", full_path.name, "Full notebook with code"))
     report_path.write_text(body, encoding="utf-8")
     return full_path, report_path
