@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.layout_engine import PlaceHolderLayoutEngine  # noqa: E402
 
 from analysis.core import paths  # noqa: E402
 from analysis.report.plotting.labels import make_readable  # noqa: E402
@@ -53,12 +54,39 @@ def save_figure(fig, election: str, notebook: str, name: str, root: Path | None 
     make_readable(fig)
     out_dir = (root / election) if root else paths.figures_dir(election)
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for ext, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
-        path = out_dir / f"{notebook}__{name}.{ext}"
-        fig.savefig(path, format=ext, bbox_inches="tight", metadata=meta)
-        written.append(path)
+    engine = fig.get_layout_engine()
+    # fig.tight_layout() leaves a placeholder engine that lays nothing out, yet makes every
+    # savefig draw the whole figure once more before drawing it for real
+    placeholder = isinstance(engine, PlaceHolderLayoutEngine)
+    if placeholder:
+        fig.set_layout_engine(None)
+    try:
+        bbox = "tight" if fig.get_layout_engine() is not None else _tight_bbox(fig)
+        written = []
+        for ext, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
+            path = out_dir / f"{notebook}__{name}.{ext}"
+            fig.savefig(path, format=ext, bbox_inches=bbox, metadata=meta)
+            written.append(path)
+    finally:
+        if placeholder:
+            fig.set_layout_engine(engine)
     return written
+
+
+def _tight_bbox(fig):
+    """The box of ``savefig(bbox_inches="tight")`` at the PNG's resolution, computed once.
+
+    Passed to both formats as an explicit box: with ``"tight"`` every ``savefig`` lays the
+    whole figure out once more to find it, the costliest part of saving a many-panel figure.
+    (A figure with a real layout engine, constrained layout, keeps ``"tight"``: it is laid out
+    at save time anyway.)
+    """
+    screen_dpi = fig.dpi
+    fig.dpi = plt.rcParams["savefig.dpi"]
+    try:
+        return fig.get_tightbbox(fig.canvas.get_renderer()).padded(plt.rcParams["savefig.pad_inches"])
+    finally:
+        fig.dpi = screen_dpi
 
 
 def save_table(

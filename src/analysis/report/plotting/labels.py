@@ -112,7 +112,7 @@ def make_readable(fig: Figure) -> None:
     Tick labels are fixed where they change (a categorical axis would otherwise draw its
     category names again at save time); every text is rewritten once.
     """
-    fig.draw_without_rendering()  # tick labels exist once the figure is laid out
+    # no draw first: get_ticklabels() formats the ticks at the current limits itself
     ids = _election_ids()
     ticks = set()
     for ax in fig.axes:
