@@ -20,7 +20,7 @@ import iuliia
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from analysis.core import config
+from analysis.core import config, paths
 
 _NON_LATIN = re.compile(r"[\u0400-\u04FF]")
 # A run of Cyrillic words with the spaces, hyphens and dots between them.
@@ -75,7 +75,14 @@ def short_title(election: str) -> str:
 
 
 def _election_ids() -> re.Pattern | None:
-    ids = sorted(config.list_elections(), key=len, reverse=True)
+    # the ids are the names of config/elections/*.yml (config.list_elections would also read
+    # every file, for its order)
+    return _ids_pattern(tuple(sorted(path.stem for path in (paths.CONFIG / "elections").glob("*.yml"))))
+
+
+@lru_cache(maxsize=16)
+def _ids_pattern(ids: tuple[str, ...]) -> re.Pattern | None:
+    ids = sorted(ids, key=len, reverse=True)
     # not inside a longer name: ru2011-like (a scenario), ru2011copy, file names
     return re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, ids)) + r")(?![\w-])") if ids else None
 
