@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import LogNorm
 from matplotlib.patches import StepPatch
+from matplotlib.ticker import FuncFormatter
 
-from analysis.report.plotting import ELECTION_COLOR, series_colors
+from analysis.report.plotting import ELECTION_COLOR, power_of_ten_label, series_colors
 from analysis.stats.distributions import Fingerprint, Histogram
 
 VARIABLE_LABELS = {"turnout": "Turnout (%)", "leader_share": "Leader's share of ballots (%)"}
@@ -144,11 +145,12 @@ def plot_fingerprints(fingerprints: Mapping[str, Fingerprint], title: str):
     axes[0, 0].set_ylabel(VARIABLE_LABELS["leader_share"])
     w = next(iter(fingerprints.values())).weighting
     res = next(iter(fingerprints.values())).resolution
-    fig.colorbar(
+    colorbar = fig.colorbar(
         mesh,
         ax=axes[0].tolist(),
         label=f"fraction of {WEIGHT_LABELS.get(w, w).split(' (')[0]} per {res:g}×{res:g}-pt cell (log)",
     )
+    colorbar.ax.yaxis.set_major_formatter(FuncFormatter(power_of_ten_label))
     fig.suptitle(title)
     return fig
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
-from analysis.report.plotting import plt
+from analysis.report.plotting import plt, power_of_ten_label
 from analysis.stats.protocols import IDENTITIES
 
 
@@ -51,6 +52,7 @@ def plot_discrepancies(checks, election_title: str):
         )
         ax.hist(d, bins=edges, color="tab:red", alpha=0.8)
         ax.set_xscale("symlog", linthresh=1)
+        ax.xaxis.set_major_formatter(FuncFormatter(power_of_ten_label))
     for ax in list(axes.flat)[len(idents) :]:
         ax.axis("off")
     fig.suptitle(
