@@ -13,7 +13,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 from matplotlib.layout_engine import PlaceHolderLayoutEngine  # noqa: E402
+from matplotlib.patches import StepPatch  # noqa: E402
 
 from analysis.core import paths  # noqa: E402
 from analysis.report.plotting.labels import make_readable  # noqa: E402
@@ -68,6 +70,25 @@ def power_of_ten_label(value: float, pos=None) -> str:
     if not math.isclose(abs(value), 10.0**exponent, rel_tol=1e-9):
         return f"{value:g}".replace("-", "−")
     return ("−" if value < 0 else "") + "10" + str(exponent).translate(_SUPERSCRIPT)
+
+
+def filled_stairs(ax, values, edges, *, baseline: float = 0.0, **kwargs) -> StepPatch:
+    """``ax.stairs(values, edges, baseline=baseline, fill=True, linewidth=0, **kwargs)``, drawn
+    the same, at a fraction of the cost.
+
+    ``Axes.add_patch`` finds a patch's data limits by walking every Bezier segment of its path:
+    seconds for the thousand-bin steps of a 0.1-point histogram (issue 10, "Speed"). A step's
+    limits are known: its outer edges and the range of its values and baseline.
+    """
+    values, edges = np.asarray(values, dtype=float), np.asarray(edges, dtype=float)
+    patch = StepPatch(values, edges, baseline=baseline, fill=True, linewidth=0, **kwargs)
+    ax.add_artist(patch)  # as add_patch (clipped to the Axes), without the limits walk
+    finite = values[np.isfinite(values)]
+    low, high = min(finite.min(initial=baseline), baseline), max(finite.max(initial=baseline), baseline)
+    ax.update_datalim([(edges[0], low), (edges[-1], high)])
+    patch.sticky_edges.y.append(baseline)  # as stairs: no margin below the baseline
+    ax.autoscale(enable=None)  # as stairs: the view follows the limits when next drawn (lazily)
+    return patch
 
 
 def save_figure(fig, election: str, notebook: str, name: str, root: Path | None = None) -> list[Path]:

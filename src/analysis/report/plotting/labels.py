@@ -127,7 +127,8 @@ def make_readable(fig: Figure) -> None:
             labels = axis.get_ticklabels()
             ticks.update(id(label) for label in labels)
             old = [label.get_text() for label in labels]
-            new = [readable_text(s, small=axis.get_ticklabels()[0].get_fontsize() <= _SMALL_FONT, ids=ids) for s in old]
+            small = bool(labels) and labels[0].get_fontsize() <= _SMALL_FONT  # get_ticklabels() re-formats the ticks
+            new = [readable_text(s, small=small, ids=ids) for s in old]
             if new != old:
                 axis.set_ticks(axis.get_ticklocs(), new)
     for text in fig.findobj(Text):
