@@ -191,6 +191,12 @@ def test_leader_votes_aligns_by_key_not_position():
     np.testing.assert_array_equal(measures.leader_votes(stations, votes, "X"), [3, 5, 7])
     with pytest.raises(KeyError, match="Z"):
         measures.leader_votes(stations, votes, "Z")
+    # every candidate at once: the same alignment, NaN where a station has no figure
+    every = measures.candidate_votes(stations, votes)
+    assert list(every) == ["X", "Y"]
+    np.testing.assert_array_equal(every["X"], [3, 5, 7])
+    np.testing.assert_array_equal(every["Y"], [100, np.nan, np.nan])
+    np.testing.assert_array_equal(every["Y"], measures.leader_votes(stations, votes, "Y"))
 
 
 def test_catalog_entries_are_complete():

@@ -117,8 +117,7 @@ def digit_counts(
     types = station_types.station_type_filter(stations["station_type"], exclude_station_types)
     size = measures.ballots_counted(stations)
     out = {}
-    for candidate in sorted(votes["candidate"].unique()):
-        counts = measures.leader_votes(stations, votes, candidate)
+    for candidate, counts in measures.candidate_votes(stations, votes).items():
         ok = np.isfinite(counts) & np.isfinite(size) & (size > 0) & types.keep
         out[candidate] = (counts[ok].astype(np.int64), size[ok].astype(np.int64))
     print(

@@ -5,8 +5,8 @@ Definitions follow Kobak, Shpilkin & Pshenichnikov (2016, Annals of Applied Stat
 ballots issued / registered (the official definition, ``definition="issued"``) or ballots
 found in the boxes / registered (``definition="boxes"``, the one Kobak et al. use).
 
-:func:`leader_votes` is the one aligner of a candidate's votes (long votes table) with the
-rows of the stations table.
+:func:`leader_votes` (one candidate) and :func:`candidate_votes` (all) are the one aligner of
+candidates' votes (long votes table) with the rows of the stations table.
 """
 
 from __future__ import annotations
@@ -199,9 +199,56 @@ def leader_votes(stations: pd.DataFrame, votes: pd.DataFrame, leader: str) -> np
     if sel.empty:
         known = sorted(votes["candidate"].unique())
         raise KeyError(f"candidate {leader!r} is not in the votes table (candidates: {known})")
-    pos = station_index(sel).get_indexer(station_index(stations))
-    values = sel["votes"].to_numpy(dtype="float64", na_value=np.nan)
-    out = np.full(len(stations), np.nan)
+    return _aligned(
+        station_index(sel), sel["votes"].to_numpy(dtype="float64", na_value=np.nan), station_index(stations)
+    )
+
+
+def candidate_votes(stations: pd.DataFrame, votes: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Every candidate's votes per stations row: ``{candidate: leader_votes(stations, votes, candidate)}``.
+
+    The same alignment as :func:`leader_votes`, with the station keys of both tables indexed
+    once rather than once per candidate.
+
+    Parameters
+    ----------
+    stations : pandas.DataFrame
+        Canonical stations table.
+    votes : pandas.DataFrame
+        Long votes table (``candidate``, ``votes`` and the station key).
+
+    Returns
+    -------
+    dict
+        Candidate (sorted by name) -> floats aligned with the rows of ``stations``; NaN where
+        a station has no figure.
+
+    References
+    ----------
+    None: alignment of the long votes table with the stations table (docs/ARCHITECTURE.md).
+
+    Examples
+    --------
+    >>> key = {"election": "x", "region": "r", "district": "d"}
+    >>> stations = pd.DataFrame({**key, "station": ["2", "1"]})
+    >>> votes = pd.DataFrame({**key, "station": ["1", "1", "2"], "candidate": ["A", "B", "B"], "votes": [5, 4, 7]})
+    >>> candidate_votes(stations, votes)
+    {'A': array([nan,  5.]), 'B': array([7., 4.])}
+    """
+    codes, names = pd.factorize(votes["candidate"], sort=True)
+    keys, target = station_index(votes), station_index(stations)
+    values = votes["votes"].to_numpy(dtype="float64", na_value=np.nan)
+    out = {}
+    for code, name in enumerate(names):
+        rows = np.flatnonzero(codes == code)
+        out[str(name)] = _aligned(keys[rows], values[rows], target)
+    return out
+
+
+def _aligned(keys: pd.MultiIndex, values: np.ndarray, target: pd.MultiIndex) -> np.ndarray:
+    """``values`` (one per entry of ``keys``, unique) placed at the rows of ``target``; NaN where absent."""
+    pos = keys.get_indexer(target)
+    out = np.full(len(target), np.nan)
     found = pos >= 0
     out[found] = values[pos[found]]
     return out

@@ -15,8 +15,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.colors import LogNorm
+from matplotlib.ticker import FuncFormatter
 
-from analysis.report.plotting import ELECTION_COLOR, series_colors
+from analysis.report.plotting import ELECTION_COLOR, filled_stairs, power_of_ten_label, series_colors
 from analysis.stats.distributions import Fingerprint, Histogram
 
 VARIABLE_LABELS = {"turnout": "Turnout (%)", "leader_share": "Leader's share of ballots (%)"}
@@ -45,7 +46,7 @@ def plot_histograms(panels: Mapping[str, Mapping[str, Histogram]], title: str, n
             if h is None:
                 ax.set_axis_off()
                 continue
-            ax.stairs(h.counts, h.edges, fill=True, color=color, alpha=0.85, linewidth=0)
+            filled_stairs(ax, h.counts, h.edges, facecolor=color, alpha=0.85)
             ax.set_xlim(0, 100.5)
             ax.set_xlabel(VARIABLE_LABELS.get(var, var))
             ax.set_ylabel(f"{WEIGHT_LABELS.get(h.weighting, h.weighting).split(' (')[0]} per {h.resolution:g}-pt bin")
@@ -78,7 +79,7 @@ def plot_region_small_multiples(hists: Mapping[str, Histogram], title: str, ncol
         x0, y0 = col * (x_max + gap_x), -row * (1 + gap_y)
         h = hists[name]
         top = float(np.max(h.counts)) if np.size(h.counts) and np.max(h.counts) > 0 else 1.0
-        ax.stairs(y0 + h.counts / top, x0 + h.edges, baseline=y0, fill=True, color=ELECTION_COLOR, linewidth=0)
+        filled_stairs(ax, y0 + h.counts / top, x0 + h.edges, baseline=y0, facecolor=ELECTION_COLOR)
         ax.plot([x0, x0 + x_max], [y0, y0], color="0.4", linewidth=0.6)
         ax.text(x0 + x_max / 2, y0 + 1.04, name if len(name) <= 24 else name[:23] + "…", ha="center", fontsize=7)
         for tick in (0, 50, 100):
@@ -124,11 +125,12 @@ def plot_fingerprints(fingerprints: Mapping[str, Fingerprint], title: str):
     axes[0, 0].set_ylabel(VARIABLE_LABELS["leader_share"])
     w = next(iter(fingerprints.values())).weighting
     res = next(iter(fingerprints.values())).resolution
-    fig.colorbar(
+    colorbar = fig.colorbar(
         mesh,
         ax=axes[0].tolist(),
         label=f"fraction of {WEIGHT_LABELS.get(w, w).split(' (')[0]} per {res:g}×{res:g}-pt cell (log)",
     )
+    colorbar.ax.yaxis.set_major_formatter(FuncFormatter(power_of_ten_label))
     fig.suptitle(title)
     return fig
 

@@ -20,7 +20,7 @@ import iuliia
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from analysis.core import config
+from analysis.core import config, paths
 
 _NON_LATIN = re.compile(r"[\u0400-\u04FF]")
 # A run of Cyrillic words with the spaces, hyphens and dots between them.
@@ -75,7 +75,14 @@ def short_title(election: str) -> str:
 
 
 def _election_ids() -> re.Pattern | None:
-    ids = sorted(config.list_elections(), key=len, reverse=True)
+    # the ids are the names of config/elections/*.yml (config.list_elections would also read
+    # every file, for its order)
+    return _ids_pattern(tuple(sorted(path.stem for path in (paths.CONFIG / "elections").glob("*.yml"))))
+
+
+@lru_cache(maxsize=16)
+def _ids_pattern(ids: tuple[str, ...]) -> re.Pattern | None:
+    ids = sorted(ids, key=len, reverse=True)
     # not inside a longer name: ru2011-like (a scenario), ru2011copy, file names
     return re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, ids)) + r")(?![\w-])") if ids else None
 
@@ -112,7 +119,7 @@ def make_readable(fig: Figure) -> None:
     Tick labels are fixed where they change (a categorical axis would otherwise draw its
     category names again at save time); every text is rewritten once.
     """
-    fig.draw_without_rendering()  # tick labels exist once the figure is laid out
+    # no draw first: get_ticklabels() formats the ticks at the current limits itself
     ids = _election_ids()
     ticks = set()
     for ax in fig.axes:
@@ -120,7 +127,8 @@ def make_readable(fig: Figure) -> None:
             labels = axis.get_ticklabels()
             ticks.update(id(label) for label in labels)
             old = [label.get_text() for label in labels]
-            new = [readable_text(s, small=axis.get_ticklabels()[0].get_fontsize() <= _SMALL_FONT, ids=ids) for s in old]
+            small = bool(labels) and labels[0].get_fontsize() <= _SMALL_FONT  # get_ticklabels() re-formats the ticks
+            new = [readable_text(s, small=small, ids=ids) for s in old]
             if new != old:
                 axis.set_ticks(axis.get_ticklocs(), new)
     for text in fig.findobj(Text):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
-from analysis.report.plotting import plt
+from analysis.report.plotting import filled_stairs, plt, power_of_ten_label
 from analysis.stats.protocols import IDENTITIES
 
 
@@ -49,8 +50,10 @@ def plot_discrepancies(checks, election_title: str):
                 [-np.logspace(0, np.log10(lim) + 0.01, 15)[::-1], [-0.5, 0.5], np.logspace(0, np.log10(lim) + 0.01, 15)]
             )
         )
-        ax.hist(d, bins=edges, color="tab:red", alpha=0.8)
+        counts, _ = np.histogram(d, bins=edges)  # one filled step, not a bar patch per bin
+        filled_stairs(ax, counts, edges, facecolor="tab:red", alpha=0.8)
         ax.set_xscale("symlog", linthresh=1)
+        ax.xaxis.set_major_formatter(FuncFormatter(power_of_ten_label))
     for ax in list(axes.flat)[len(idents) :]:
         ax.axis("off")
     fig.suptitle(
