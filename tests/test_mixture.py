@@ -134,7 +134,7 @@ def test_each_component_density_integrates_to_one(scale):
     assert f_ext.mean() == pytest.approx(1.0, abs=2e-2)
 
 
-@pytest.mark.parametrize("scale", [(), (0.2, 2.5)])
+@pytest.mark.parametrize("scale", [(), (0.2, 2.5), (0.2, 2.5, -0.05, 0.08)])
 def test_simulation_matches_the_density(scale):
     """Cell probabilities of simulated stations against the density integrated over the cells
     (normal honest model, and the scale mixture with a fifth of the stations 2.5 times wider)."""

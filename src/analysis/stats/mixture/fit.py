@@ -24,7 +24,8 @@ from analysis.stats.mixture.model import (
 #: Box constraints of the natural parameters (fi, fe, α, τ, ν, σ_τ, σ_ν, θ, ρ, ε, κ). θ's upper bound
 #: is Mebane's (EFToolkit ``bmax``: ``sqrt(2/pi)``): wider, ``|N(0, θ)|`` on [0, 1] is nearly
 #: uniform and θ is not identified. ε, κ: the honest scale mixture's (``honest="scale_mixture"``;
-#: κ >= 1.5 keeps the wide class distinct from the narrow one; the normal model pins ε = 0, κ = 1).
+#: κ >= 1.5 keeps the wide class distinct from the narrow one; the normal model pins ε = 0, κ = 1);
+#: δ_τ, δ_ν: the shifted mixture's (0 otherwise).
 BOUNDS = (
     (0.0, 1.0),
     (0.0, 1.0),
@@ -37,8 +38,14 @@ BOUNDS = (
     (-0.9, 0.9),
     (0.0, 0.5),
     (1.5, 10.0),
+    (-0.3, 0.3),
+    (-0.3, 0.3),
 )
-_PINNED = {"normal": {9: 0.0, 10: 1.0}, "scale_mixture": {}}
+_PINNED = {
+    "normal": {9: 0.0, 10: 1.0, 11: 0.0, 12: 0.0},
+    "scale_mixture": {11: 0.0, 12: 0.0},
+    "shifted_mixture": {},
+}
 
 
 @dataclass(frozen=True)
@@ -78,7 +85,7 @@ class FraudMixtureResult(FlatResult):
     confidence_level : float
         Level of the intervals.
     covariance : numpy.ndarray
-        11 × 11 inverse observed information of the unrestricted fit (NaN rows and columns where
+        13 × 13 inverse observed information of the unrestricted fit (NaN rows and columns where
         not identified).
     unrestricted : MixtureParameters
         The unrestricted maximum-likelihood estimates (equal to the reported ones unless
@@ -127,7 +134,7 @@ def _steps(vec: np.ndarray) -> np.ndarray:
 
 
 #: Typical magnitudes of the parameters: the optimizer works on ``vec / _SCALE``.
-_SCALE = np.array([0.1, 0.01, 1.0, 0.1, 0.1, 0.05, 0.05, 0.1, 0.1, 0.05, 1.0])
+_SCALE = np.array([0.1, 0.01, 1.0, 0.1, 0.1, 0.05, 0.05, 0.1, 0.1, 0.05, 1.0, 0.05, 0.05])
 
 
 def _bounds(honest: str) -> list[tuple[float, float]]:
@@ -184,7 +191,7 @@ def starting_values(t, v, honest: str = "normal") -> list[np.ndarray]:
     nu, s_nu = left_peak(v)
     fraud = [(0.05, 0.005, 2.0, 0.05), (0.3, 0.02, 2.0, 0.15), (0.1, 0.01, 1.0, 0.3), (0.02, 0.002, 3.0, 0.1)]
     scale = (0.0, 1.0) if honest == "normal" else (0.05, 3.0)
-    return [np.array([fi, fe, a, tau, nu, s_tau, s_nu, th, 0.0, *scale]) for fi, fe, a, th in fraud]
+    return [np.array([fi, fe, a, tau, nu, s_tau, s_nu, th, 0.0, *scale, 0.0, 0.0]) for fi, fe, a, th in fraud]
 
 
 def observed_information(lik: Likelihood, vec: np.ndarray, box=BOUNDS) -> np.ndarray:
@@ -221,7 +228,7 @@ def _covariance(info: np.ndarray, vec: np.ndarray, box=BOUNDS) -> np.ndarray:
     if vec[0] + vec[1] < 1e-6:
         keep[[2, 7]] = False
     if vec[9] < 1e-6:
-        keep[10] = False
+        keep[10:] = False
     cov = np.full((_N, _N), np.nan)
     sub = info[np.ix_(keep, keep)]
     try:
@@ -300,10 +307,11 @@ def fit_fraud_mixture(
     unit : array_like, optional
         Each station's unit (district): the honest means move by the unit's median turnout and
         share (:func:`~analysis.stats.mixture.model.unit_shifts`).
-    honest : {"normal", "scale_mixture"}
+    honest : {"normal", "scale_mixture", "shifted_mixture"}
         The honest model (:mod:`analysis.stats.mixture.honest`): the truncated bivariate normal
         of Klimek et al. and Mebane, or Tukey's contaminated normal ``(1 − ε) N(μ, Σ) + ε N(μ, κ²Σ)``
-        with ε and κ fitted (heavier tails, as clean elections have); the no-fraud model of the
+        with ε and κ fitted (heavier tails, as clean elections have), or that mixture with the wide
+        class's means moved by a fitted (δ_τ, δ_ν) (skewed); the no-fraud model of the
         likelihood-ratio test has the same honest model.
     seed : int or numpy.random.Generator
         Seed of the pre-fit subsample.

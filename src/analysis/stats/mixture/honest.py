@@ -15,11 +15,17 @@ beyond Mahalanobis distance 3, 1.1 % under a normal), which the incremental-frau
 each is the ``(1 − ε, ε)``-weighted sum of the normal code at ``σ`` and at ``κ σ``
 (:func:`honest_classes`).
 
+``"shifted_mixture"``: the same with the wide class's means moved by ``(δ_τ, δ_ν)``, a general
+two-component normal mixture ``(1 − ε) N(μ, Σ) + ε N(μ + δ, κ² Σ)`` (McLachlan & Peel 2000, ch. 3),
+which can be skewed: within a gmina Poland's leader share has a long right tail (skewness +1.4)
+and its turnout a long left one.
+
 References
 ----------
 Tukey, J. W. (1960). A survey of sampling from contaminated distributions. In Olkin et al. (eds.),
 *Contributions to Probability and Statistics*, 448-485. Stanford University Press.
 Andrews, D. F. & Mallows, C. L. (1974). Scale mixtures of normal distributions. *JRSS B* 36, 99-102.
+McLachlan, G. & Peel, D. (2000). *Finite Mixture Models*. Wiley.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ import numpy as np
 from scipy import special
 
 #: Honest models :func:`~analysis.stats.mixture.fit.fit_fraud_mixture` can fit.
-HONEST_MODELS = ("normal", "scale_mixture")
+HONEST_MODELS = ("normal", "scale_mixture", "shifted_mixture")
 
 
 @functools.lru_cache(maxsize=8)
@@ -108,7 +114,13 @@ def honest_classes(p) -> list:
     if p.kappa == 1.0:
         return [(1.0, p)]
     narrow = dataclasses.replace(p, epsilon=0.0, kappa=1.0)
-    wide = dataclasses.replace(narrow, sigma_tau=p.kappa * p.sigma_tau, sigma_nu=p.kappa * p.sigma_nu)
+    wide = dataclasses.replace(
+        narrow,
+        tau=p.tau + p.delta_tau,
+        nu=p.nu + p.delta_nu,
+        sigma_tau=p.kappa * p.sigma_tau,
+        sigma_nu=p.kappa * p.sigma_nu,
+    )
     return [(1.0 - p.epsilon, narrow), (p.epsilon, wide)]
 
 
@@ -144,7 +156,8 @@ def honest_density(t, v, p, noise=None, square=None):
     """
     squares = class_squares(p, noise) if square is None else square
     return sum(
-        w * _honest_pdf(t, v, honest_moments(c, noise), sq) for (w, c), sq in zip(honest_classes(p), squares, strict=True)
+        w * _honest_pdf(t, v, honest_moments(c, noise), sq)
+        for (w, c), sq in zip(honest_classes(p), squares, strict=True)
     )
 
 

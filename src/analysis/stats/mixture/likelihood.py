@@ -16,7 +16,8 @@ pass over the nodes instead of one density evaluation per parameter.
 
 With the honest scale mixture (:mod:`.honest`) each component is ``(1 − ε) C(σ) + ε C(κσ)``:
 its derivatives are the classes' weighted, with ``∂/∂σ = κ ∂/∂σ'`` for the wide class (σ' = κσ),
-``∂/∂ε = C(κσ) − C(σ)`` and ``∂/∂κ = ε (σ_τ ∂C/∂σ'_τ + σ_ν ∂C/∂σ'_ν)`` — analytic as well.
+``∂/∂ε = C(κσ) − C(σ)``, ``∂/∂κ = ε (σ_τ ∂C/∂σ'_τ + σ_ν ∂C/∂σ'_ν)`` and (the wide class's means
+moved by δ) ``∂/∂δ_τ = ε ∂C(κσ)/∂τ'`` — analytic as well.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from analysis.stats.mixture.model import (
 
 _N = len(PARAMETER_NAMES)
 _SHAPE = slice(2, _N)  # parameters inside the component densities (fi, fe are the mixing weights)
-_HONEST = [3, 4, 5, 6, 8, 9, 10]  # τ, ν, σ_τ, σ_ν, ρ, ε, κ: analytic derivatives
+_HONEST = [3, 4, 5, 6, 8, 9, 10, 11, 12]  # τ, ν, σ_τ, σ_ν, ρ, ε, κ, δ_τ, δ_ν: analytic derivatives
 _STEPPED = [2, 7]  # α, θ: forward differences
 _TINY = 1e-300
 
@@ -118,9 +119,9 @@ def _weighted_sums(c, zt, zv, axis=None):
 
 
 def _combine_classes(p: MixtureParameters, dens, scores):
-    """Density and scores in (τ, ν, σ_τ, σ_ν, ρ, ε, κ) of the honest mixture from its classes'
+    """Density and scores in (τ, ν, σ_τ, σ_ν, ρ, ε, κ, δ_τ, δ_ν) of the honest mixture from its classes'
     (``dens``: classes × …, ``scores``: classes × 5 × …, each in its own class's parameters)."""
-    out = np.zeros((7, *dens.shape[1:]))
+    out = np.zeros((9, *dens.shape[1:]))
     if dens.shape[0] == 1:
         out[:5] = scores[0]
         return dens[0], out
@@ -130,6 +131,7 @@ def _combine_classes(p: MixtureParameters, dens, scores):
     out[:5] = (1.0 - eps) * scores[0] + eps * wide
     out[5] = dens[1] - dens[0]
     out[6] = eps * (p.sigma_tau * scores[1][2] + p.sigma_nu * scores[1][3])
+    out[7:9] = eps * scores[1][0:2]  # the wide class's means are τ + δ_τ, ν + δ_ν
     return (1.0 - eps) * dens[0] + eps * dens[1], out
 
 
@@ -138,7 +140,7 @@ def densities_and_scores(
 ):
     """``(dens, scores)``: the component densities ``(f0, fI, fE)`` (3 × n, as
     :func:`~analysis.stats.mixture.model.component_densities`) and their derivatives in
-    (τ, ν, σ_τ, σ_ν, ρ, ε, κ) (7 × 3 × n; zero in ε and κ for the normal honest model)."""
+    (τ, ν, σ_τ, σ_ν, ρ, ε, κ, δ_τ, δ_ν) (9 × 3 × n; zero in the last four for the normal honest model)."""
     n = t.size
     classes = honest_classes(p)
     squares = tuple(np.broadcast_to(sq, n) for sq in (class_squares(p, noise) if square is None else square))
@@ -172,7 +174,7 @@ def densities_and_scores(
 
 
 def honest_loglik(t, v, p: MixtureParameters, noise=None):
-    """Log-likelihood of the honest-only model (fi = fe = 0) and its gradient in (τ, ν, σ_τ, σ_ν, ρ, ε, κ)."""
+    """Log-likelihood of the honest-only model (fi = fe = 0) and its gradient in (τ, ν, σ_τ, σ_ν, ρ, ε, κ, δ_τ, δ_ν)."""
     classes = honest_classes(p)
     dens, scores = [], []
     for _, honest in classes:
@@ -184,7 +186,9 @@ def honest_loglik(t, v, p: MixtureParameters, noise=None):
         weight = np.ones_like(t) if len(classes) == 1 else f0
         sums = _weighted_sums(weight, (t - m_t) / s_t, (v - m_v) / s_v)
         dens.append(f0)
-        scores.append(np.einsum("mn,mkn->kn", _moment_scores(sums, moments, _log_square_gradient(moments) / square), jac))
+        scores.append(
+            np.einsum("mn,mkn->kn", _moment_scores(sums, moments, _log_square_gradient(moments) / square), jac)
+        )
     f, score = _combine_classes(p, np.stack(dens), np.stack(scores))
     f = np.maximum(f, _TINY)
     score = score if len(classes) == 1 else score / f
@@ -203,7 +207,7 @@ class Likelihood:
 
     def _square_at(self, p: MixtureParameters):
         """Honest square probabilities, cached by the honest parameters (the α and θ steps reuse them)."""
-        key = (p.tau, p.nu, p.sigma_tau, p.sigma_nu, p.rho, p.epsilon, p.kappa)
+        key = (p.tau, p.nu, p.sigma_tau, p.sigma_nu, p.rho, p.epsilon, p.kappa, p.delta_tau, p.delta_nu)
         if self._square[0] != key:
             self._square = (key, class_squares(p, self.noise))
         return self._square[1]

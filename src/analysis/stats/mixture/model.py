@@ -44,7 +44,21 @@ from analysis.stats.mixture.honest import (  # noqa: F401  (bivariate_normal_cdf
 )
 
 #: Parameter names in the order of the fit's vectors.
-PARAMETER_NAMES = ("fi", "fe", "alpha", "tau", "nu", "sigma_tau", "sigma_nu", "theta", "rho", "epsilon", "kappa")
+PARAMETER_NAMES = (
+    "fi",
+    "fe",
+    "alpha",
+    "tau",
+    "nu",
+    "sigma_tau",
+    "sigma_nu",
+    "theta",
+    "rho",
+    "epsilon",
+    "kappa",
+    "delta_tau",
+    "delta_nu",
+)
 #: Width of the extreme-fraud intensity ``x = 1 − |N(0, 0.075)|``, fixed as in Mebane's
 #: finite-mixture code (EFToolkit ``ComputeFiniteMixtureModel``: ``dconvE(..., 0, 0.075, ...)``).
 EXTREME_WIDTH = 0.075
@@ -77,6 +91,9 @@ class MixtureParameters:
         Honest scale mixture (:mod:`.honest`): a share ``epsilon`` of the stations has its
         structural honest standard deviations widened by ``kappa``; ``kappa = 1`` (default) is
         the normal honest model.
+    delta_tau, delta_nu : float
+        Shift of the wide class's means (``honest="shifted_mixture"``: a skewed honest model);
+        0 for the normal model and the scale mixture.
     """
 
     fi: float
@@ -90,6 +107,8 @@ class MixtureParameters:
     rho: float = 0.0
     epsilon: float = 0.0
     kappa: float = 1.0
+    delta_tau: float = 0.0
+    delta_nu: float = 0.0
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, name) for name in PARAMETER_NAMES], dtype=float)
