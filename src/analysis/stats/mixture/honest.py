@@ -36,9 +36,6 @@ import functools
 import numpy as np
 from scipy import special
 
-#: Honest models :func:`~analysis.stats.mixture.fit.fit_fraud_mixture` can fit.
-HONEST_MODELS = ("normal", "scale_mixture", "shifted_mixture")
-
 
 @functools.lru_cache(maxsize=8)
 def legendre(nodes: int) -> tuple[np.ndarray, np.ndarray]:
