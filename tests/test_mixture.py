@@ -122,23 +122,28 @@ def test_quadrature_matches_adaptive_integration_over_the_intensity(theta, rho, 
     np.testing.assert_allclose(f_ext, ref_ext, rtol=1e-3, atol=1e-4 * scale_ext)
 
 
-def test_each_component_density_integrates_to_one():
+@pytest.mark.parametrize("scale", [(), (0.2, 3.0)])
+def test_each_component_density_integrates_to_one(scale):
+    """Normal honest model, and the scale mixture (ε, κ): each class is truncated on its own."""
     grid = (np.arange(500) + 0.5) / 500
     t, v = (a.ravel() for a in np.meshgrid(grid, grid, indexing="ij"))
-    f0, f_inc, f_ext = component_densities(t, v, P)
+    f0, f_inc, f_ext = component_densities(t, v, MixtureParameters(*P.vector()[:9], *scale))
     assert f0.mean() == pytest.approx(1.0, abs=1e-4)
     assert f_inc.mean() == pytest.approx(1.0, abs=2e-3)
     # The extreme component piles up in the corner (1, 1); the midpoint rule there is coarse.
     assert f_ext.mean() == pytest.approx(1.0, abs=2e-2)
 
 
-def test_simulation_matches_the_density():
-    """Cell probabilities of simulated stations against the density integrated over the cells."""
-    p = MixtureParameters(0.3, 0.05, 1.8, 0.6, 0.5, 0.12, 0.13, 0.15, -0.3)
+@pytest.mark.parametrize("scale", [(), (0.2, 2.5), (0.2, 2.5, -0.05, 0.08)])
+def test_simulation_matches_the_density(scale):
+    """Cell probabilities of simulated stations against the density integrated over the cells
+    (normal honest model, and the scale mixture with a fifth of the stations 2.5 times wider)."""
+    p = MixtureParameters(0.3, 0.05, 1.8, 0.6, 0.5, 0.12, 0.13, 0.15, -0.3, *scale)
     sim = simulate(p, 40000, seed=7)
     t, v, component = sim.turnout, sim.leader_share, sim.component
     assert (component == 1).mean() == pytest.approx(0.3, abs=0.01)
-    assert np.corrcoef(sim.honest_turnout, sim.honest_share)[0, 1] == pytest.approx(-0.3, abs=0.03)
+    if not scale:  # (the wide class's truncation to [0, 1]² weakens the correlation)
+        assert np.corrcoef(sim.honest_turnout, sim.honest_share)[0, 1] == pytest.approx(-0.3, abs=0.03)
     edges = np.linspace(0, 1, 11)
     observed, _, _ = np.histogram2d(t, v, bins=[edges, edges])
     fine = (np.arange(200) + 0.5) / 200

@@ -191,3 +191,41 @@ def test_ru2011_against_mebane_kalinin(processed_election):
     # district medians, fraud that moves a whole district is honest to our model.
     assert res.fe == pytest.approx(0.003226, rel=0.2)
     assert res.fi < 0.5 * 0.1209
+
+
+def _heavy_tailed(fi, fe, n, seed):
+    """Stations whose honest spread is Tukey's contaminated normal: a tenth of them three times
+    wider (binomial count variance on top), with fraud injected at (fi, fe)."""
+    rng = np.random.default_rng(seed)
+    registered = rng.integers(80, 2000, n).astype(float)
+    p = MixtureParameters(fi, fe, 2.0, 0.6, 0.45, 0.06, 0.07, 0.2, -0.4, epsilon=0.1, kappa=3.0)
+    sim = simulate(p, n, seed=seed, registered=registered, voters=0.6 * registered)
+    return sim, registered
+
+
+def test_heavy_tailed_clean_election_normal_model_invents_fraud_scale_mixture_does_not():
+    """Clean stations with heavy-tailed honest spread: the normal honest model rejects no fraud
+    and puts fi's interval above 0 (the incremental component absorbs the tails); the scale
+    mixture reports no fraud and recovers ε and κ."""
+    sim, registered = _heavy_tailed(0.0, 0.0, 2500, 1)
+    args = (sim.turnout, sim.leader_share, registered, 0.6 * registered)
+    normal = fit_fraud_mixture(*args)
+    assert normal.lr_pvalue < 1e-6 and normal.fi_low > 0.0
+    mixed = fit_fraud_mixture(*args, honest="scale_mixture")
+    assert mixed.no_fraud_selected and mixed.fi == 0.0 and mixed.fi_low == 0.0
+    assert mixed.epsilon == pytest.approx(0.1, abs=0.05)
+    assert mixed.kappa == pytest.approx(3.0, abs=0.6)
+
+
+def test_heavy_tailed_fraud_is_recovered_by_the_scale_mixture():
+    sim, registered = _heavy_tailed(0.12, 0.01, 2500, 1)
+    res = fit_fraud_mixture(sim.turnout, sim.leader_share, registered, 0.6 * registered, honest="scale_mixture")
+    assert res.converged and not res.no_fraud_selected
+    assert res.fi_low <= 0.12 <= res.fi_high
+    assert res.fe_low <= 0.01 <= res.fe_high
+    assert res.alpha_low <= 2.0 <= res.alpha_high
+
+
+def test_unknown_honest_model_is_an_error():
+    with pytest.raises(ValueError, match="honest must be one of"):
+        fit_fraud_mixture(np.full(30, 0.5), np.full(30, 0.5), honest="student")

@@ -14,21 +14,28 @@ def _loglik(lik, vec):
     return float(np.log(lik.mix(lik._densities(vec[2:]), vec[0], vec[1])).sum())
 
 
-@pytest.mark.parametrize("with_noise", [False, True])
-def test_gradient_matches_central_differences(with_noise):
+@pytest.mark.parametrize(("with_noise", "scale_mixture"), [(False, False), (True, False), (True, True)])
+# scale_mixture: ε, κ and the wide class's mean shifts δ_τ, δ_ν (the shifted mixture; δ = 0 is the scale mixture)
+def test_gradient_matches_central_differences(with_noise, scale_mixture):
     rng = np.random.default_rng(4)
     n = 400
     registered = rng.integers(50, 3000, n).astype(float)
     shift_t, shift_v = rng.normal(0, 0.05, n), rng.normal(0, 0.05, n)
     truth = MixtureParameters(0.2, 0.03, 1.8, 0.55, 0.45, 0.09, 0.11, 0.15, -0.3)
+    if scale_mixture:
+        truth = MixtureParameters(*truth.vector()[:9], epsilon=0.1, kappa=3.0)
     sim = simulate(truth, n, seed=2, registered=registered, voters=0.6 * registered, shift_t=shift_t, shift_v=shift_v)
     t, v = clip_rates(sim.turnout, sim.leader_share)
     noise = count_noise(registered, 0.6 * registered, shift_t=shift_t, shift_v=shift_v) if with_noise else None
     lik = Likelihood(t, v, 12, noise)
     # Means near the edges and wide spreads: the truncation to [0, 1]² matters (square probability ~ 0.5).
-    vec = np.array([0.15, 0.04, 2.1, 0.85, 0.25, 0.25, 0.3, 0.2, 0.5])
+    # The honest scale mixture (ε, κ) or the normal model (ε = 0, κ = 1: one class, zero derivative in ε, κ).
+    honest = (0.15, 2.5, -0.05, 0.08) if scale_mixture else (0.0, 1.0, 0.0, 0.0)
+    vec = np.array([0.15, 0.04, 2.1, 0.85, 0.25, 0.25, 0.3, 0.2, 0.5, *honest])
     _, grad = lik.gradient(vec, 1e-6 * np.ones(vec.size))
-    for j in (0, 1, 3, 4, 5, 6, 8):
+    if not scale_mixture:
+        assert (grad[9:] == 0.0).all()
+    for j in (0, 1, 3, 4, 5, 6, 8, *((9, 10, 11, 12) if scale_mixture else ())):
         h = 1e-5
         up, down = vec.copy(), vec.copy()
         up[j] += h
@@ -37,7 +44,8 @@ def test_gradient_matches_central_differences(with_noise):
         assert grad[j] == pytest.approx(central, rel=1e-5, abs=1e-4), j
 
 
-def test_honest_loglik_gradient_matches_central_differences():
+@pytest.mark.parametrize("scale", [(), (0.15, 2.5), (0.15, 2.5, 0.06, -0.04)])
+def test_honest_loglik_gradient_matches_central_differences(scale):
     rng = np.random.default_rng(7)
     n = 500
     registered = rng.integers(50, 3000, n).astype(float)
@@ -45,14 +53,14 @@ def test_honest_loglik_gradient_matches_central_differences():
     sim = simulate(MixtureParameters(0.0, 0.0, 2.0, 0.6, 0.5, 0.1, 0.1, 0.2, 0.4), n, seed=3, registered=registered)
     t, v = clip_rates(sim.turnout, sim.leader_share)
     noise = count_noise(registered, 0.6 * registered, shift_t=shift_t, shift_v=shift_v)
-    honest = np.array([0.85, 0.25, 0.25, 0.3, 0.5])  # truncation matters
+    honest = np.array([0.85, 0.25, 0.25, 0.3, 0.5, *scale])  # truncation matters; ε, κ of the scale mixture
 
     def loglik(y):
-        return honest_loglik(t, v, MixtureParameters(0.0, 0.0, 1.0, *y[:4], 0.1, y[4]), noise)
+        return honest_loglik(t, v, MixtureParameters(0.0, 0.0, 1.0, *y[:4], 0.1, *y[4:]), noise)
 
     grad = loglik(honest)[1]
-    for j in range(5):
-        step = np.zeros(5)
+    for j in range(honest.size):
+        step = np.zeros(honest.size)
         step[j] = 1e-5
         central = (loglik(honest + step)[0] - loglik(honest - step)[0]) / 2e-5
         assert grad[j] == pytest.approx(central, rel=1e-5, abs=1e-4), j

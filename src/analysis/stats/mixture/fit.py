@@ -21,9 +21,11 @@ from analysis.stats.mixture.model import (
     unit_shifts,
 )
 
-#: Box constraints of the natural parameters (fi, fe, α, τ, ν, σ_τ, σ_ν, θ, ρ). θ's upper bound
+#: Box constraints of the natural parameters (fi, fe, α, τ, ν, σ_τ, σ_ν, θ, ρ, ε, κ). θ's upper bound
 #: is Mebane's (EFToolkit ``bmax``: ``sqrt(2/pi)``): wider, ``|N(0, θ)|`` on [0, 1] is nearly
-#: uniform and θ is not identified.
+#: uniform and θ is not identified. ε, κ: the honest scale mixture's (``honest="scale_mixture"``;
+#: κ >= 1.5 keeps the wide class distinct from the narrow one; the normal model pins ε = 0, κ = 1);
+#: δ_τ, δ_ν: the shifted mixture's (0 otherwise).
 BOUNDS = (
     (0.0, 1.0),
     (0.0, 1.0),
@@ -34,7 +36,16 @@ BOUNDS = (
     (0.005, 1.0),
     (0.005, float(np.sqrt(2.0 / np.pi))),
     (-0.9, 0.9),
+    (0.0, 0.5),
+    (1.5, 10.0),
+    (-0.3, 0.3),
+    (-0.3, 0.3),
 )
+_PINNED = {
+    "normal": {9: 0.0, 10: 1.0, 11: 0.0, 12: 0.0},
+    "scale_mixture": {11: 0.0, 12: 0.0},
+    "shifted_mixture": {},
+}
 
 
 @dataclass(frozen=True)
@@ -74,7 +85,7 @@ class FraudMixtureResult(FlatResult):
     confidence_level : float
         Level of the intervals.
     covariance : numpy.ndarray
-        9 × 9 inverse observed information of the unrestricted fit (NaN rows and columns where
+        13 × 13 inverse observed information of the unrestricted fit (NaN rows and columns where
         not identified).
     unrestricted : MixtureParameters
         The unrestricted maximum-likelihood estimates (equal to the reported ones unless
@@ -123,7 +134,12 @@ def _steps(vec: np.ndarray) -> np.ndarray:
 
 
 #: Typical magnitudes of the parameters: the optimizer works on ``vec / _SCALE``.
-_SCALE = np.array([0.1, 0.01, 1.0, 0.1, 0.1, 0.05, 0.05, 0.1, 0.1])
+_SCALE = np.array([0.1, 0.01, 1.0, 0.1, 0.1, 0.05, 0.05, 0.1, 0.1, 0.05, 1.0, 0.05, 0.05])
+
+
+def _bounds(honest: str) -> list[tuple[float, float]]:
+    """:data:`BOUNDS` with the parameters the honest model does not have pinned."""
+    return [(_PINNED[honest][j],) * 2 if j in _PINNED[honest] else b for j, b in enumerate(BOUNDS)]
 
 
 def _project(vec: np.ndarray) -> tuple[np.ndarray, float]:
@@ -135,7 +151,7 @@ def _project(vec: np.ndarray) -> tuple[np.ndarray, float]:
     return vec, excess
 
 
-def _minimise(lik: Likelihood, start: np.ndarray, maxiter: int):
+def _minimise(lik: Likelihood, start: np.ndarray, maxiter: int, box):
     n = lik.t.size
 
     def objective(y):
@@ -146,10 +162,10 @@ def _minimise(lik: Likelihood, start: np.ndarray, maxiter: int):
         penalty = 1e3 * excess
         return -ll / n + penalty * excess, (-grad / n + np.r_[2 * penalty, 2 * penalty, np.zeros(_N - 2)]) * _SCALE
 
-    bounds = [(lo / s, hi / s) for (lo, hi), s in zip(BOUNDS, _SCALE, strict=True)]
+    bounds = [(lo / s, hi / s) for (lo, hi), s in zip(box, _SCALE, strict=True)]
     res = optimize.minimize(
         objective,
-        np.clip(start, *np.array(BOUNDS).T) / _SCALE,
+        np.clip(start, *np.array(box).T) / _SCALE,
         jac=True,
         method="L-BFGS-B",
         bounds=bounds,
@@ -159,9 +175,10 @@ def _minimise(lik: Likelihood, start: np.ndarray, maxiter: int):
     return res
 
 
-def starting_values(t, v) -> list[np.ndarray]:
+def starting_values(t, v, honest: str = "normal") -> list[np.ndarray]:
     """Honest peak from the left flanks (fraud only moves stations right; Klimek et al. 2012),
-    combined with a few fraud starts (fi, fe, α, θ)."""
+    combined with a few fraud starts (fi, fe, α, θ); the scale mixture starts at ε = 0.05, κ = 3
+    (Tukey's 1960 examples)."""
 
     def left_peak(x):
         hist, edges = np.histogram(x, bins=100, range=(0.0, 1.0))
@@ -173,10 +190,11 @@ def starting_values(t, v) -> list[np.ndarray]:
     tau, s_tau = left_peak(t)
     nu, s_nu = left_peak(v)
     fraud = [(0.05, 0.005, 2.0, 0.05), (0.3, 0.02, 2.0, 0.15), (0.1, 0.01, 1.0, 0.3), (0.02, 0.002, 3.0, 0.1)]
-    return [np.array([fi, fe, a, tau, nu, s_tau, s_nu, th, 0.0]) for fi, fe, a, th in fraud]
+    scale = (0.0, 1.0) if honest == "normal" else (0.05, 3.0)
+    return [np.array([fi, fe, a, tau, nu, s_tau, s_nu, th, 0.0, *scale, 0.0, 0.0]) for fi, fe, a, th in fraud]
 
 
-def observed_information(lik: Likelihood, vec: np.ndarray) -> np.ndarray:
+def observed_information(lik: Likelihood, vec: np.ndarray, box=BOUNDS) -> np.ndarray:
     """−Hessian of the log-likelihood: analytic in (fi, fe), forward differences of the gradient
     in the shape parameters (stepped inwards at a bound), symmetrised."""
     fi, fe = vec[0], vec[1]
@@ -189,8 +207,10 @@ def observed_information(lik: Likelihood, vec: np.ndarray) -> np.ndarray:
     steps = _steps(vec)
     _, g0 = lik.gradient(vec, steps)
     for j in range(2, _N):
+        if box[j][0] == box[j][1]:
+            continue  # pinned: not a parameter of this honest model
         h = 1e-4 * max(abs(vec[j]), 0.05)
-        h = -h if vec[j] + h > BOUNDS[j][1] else h
+        h = -h if vec[j] + h > box[j][1] else h
         shifted = vec.copy()
         shifted[j] += h
         _, gj = lik.gradient(shifted, steps)
@@ -200,12 +220,15 @@ def observed_information(lik: Likelihood, vec: np.ndarray) -> np.ndarray:
     return -hess
 
 
-def _covariance(info: np.ndarray, vec: np.ndarray) -> np.ndarray:
+def _covariance(info: np.ndarray, vec: np.ndarray, box=BOUNDS) -> np.ndarray:
     """Inverse information on the identified parameters (α and θ drop out when fi = fe = 0,
-    θ-free variants never arise: θ shapes both fraud components)."""
-    keep = np.ones(_N, dtype=bool)
+    θ-free variants never arise: θ shapes both fraud components; κ drops out when ε = 0; pinned
+    parameters are not parameters)."""
+    keep = np.array([lo < hi for lo, hi in box])
     if vec[0] + vec[1] < 1e-6:
         keep[[2, 7]] = False
+    if vec[9] < 1e-6:
+        keep[10:] = False
     cov = np.full((_N, _N), np.nan)
     sub = info[np.ix_(keep, keep)]
     try:
@@ -216,14 +239,17 @@ def _covariance(info: np.ndarray, vec: np.ndarray) -> np.ndarray:
     return cov
 
 
-def _honest_fit(t, v, vec: np.ndarray, noise=None) -> tuple[np.ndarray, float]:
-    """Maximum-likelihood (τ, ν, σ_τ, σ_ν, ρ) of the honest-only model (fi = fe = 0), and its log-likelihood."""
+def _honest_fit(t, v, vec: np.ndarray, noise=None, box=BOUNDS) -> tuple[np.ndarray, float]:
+    """Maximum-likelihood (τ, ν, σ_τ, σ_ν, ρ, ε, κ) of the honest-only model (fi = fe = 0), and its log-likelihood."""
 
     def negll(y):
-        ll, grad = honest_loglik(t, v, MixtureParameters(0.0, 0.0, 1.0, *y[:4], 0.1, y[4]), noise)
+        ll, grad = honest_loglik(t, v, MixtureParameters(0.0, 0.0, 1.0, *y[:4], 0.1, *y[4:]), noise)
         return -ll / t.size, -grad / t.size
 
-    res = optimize.minimize(negll, vec[_HONEST], jac=True, method="L-BFGS-B", bounds=[BOUNDS[j] for j in _HONEST])
+    start = np.clip(vec[_HONEST], *np.array([box[j] for j in _HONEST]).T)
+    if box[9][0] < box[9][1]:
+        start[5] = max(start[5], 0.02)  # the scale mixture away from ε = 0, where κ is not identified
+    res = optimize.minimize(negll, start, jac=True, method="L-BFGS-B", bounds=[box[j] for j in _HONEST])
     return res.x, -res.fun * t.size
 
 
@@ -240,11 +266,12 @@ def fit_fraud_mixture(
     prefit_iterations: int = 15,
     count_variance: bool = True,
     unit=None,
+    honest: str = "normal",
     seed=0,
 ) -> FraudMixtureResult:
     """Fit the finite-mixture fraud model of Klimek et al. (2012) by maximum likelihood.
 
-    Direct maximisation (L-BFGS-B over the nine natural parameters within :data:`BOUNDS`;
+    Direct maximisation (L-BFGS-B over the natural parameters within :data:`BOUNDS`, ε and κ pinned for the normal honest model;
     gradient analytic in fi, fe and the honest parameters, by forward differences in α and θ:
     :mod:`analysis.stats.mixture.likelihood`). The density of each
     station integrates over the fraud intensity by fixed Gauss–Legendre quadrature
@@ -277,6 +304,15 @@ def fit_fraud_mixture(
         With ``registered`` and ``voters`` given, add each station's binomial variance to the
         honest spread (:func:`~analysis.stats.mixture.model.honest_moments`; Mebane's densities are
         for counts): small stations' wide scatter is then honest, not fraud.
+    unit : array_like, optional
+        Each station's unit (district): the honest means move by the unit's median turnout and
+        share (:func:`~analysis.stats.mixture.model.unit_shifts`).
+    honest : {"normal", "scale_mixture", "shifted_mixture"}
+        The honest model (:mod:`analysis.stats.mixture.honest`): the truncated bivariate normal
+        of Klimek et al. and Mebane, or Tukey's contaminated normal ``(1 − ε) N(μ, Σ) + ε N(μ, κ²Σ)``
+        with ε and κ fitted (heavier tails, as clean elections have), or that mixture with the wide
+        class's means moved by a fitted (δ_τ, δ_ν) (skewed); the no-fraud model of the
+        likelihood-ratio test has the same honest model.
     seed : int or numpy.random.Generator
         Seed of the pre-fit subsample.
 
@@ -302,6 +338,9 @@ def fit_fraud_mixture(
     (True, True)
     """
     started = time.process_time()
+    if honest not in _PINNED:
+        raise ValueError(f"honest must be one of {tuple(_PINNED)}, got {honest!r}")
+    box = _bounds(honest)
     t, v = clip_rates(turnout, leader_share, registered, voters)
     if t.size < 20:
         raise ValueError(f"need at least 20 stations, got {t.size}")
@@ -312,24 +351,24 @@ def fit_fraud_mixture(
     noise = count_noise(*sizes, shift_t=shifts[0], shift_v=shifts[1], n=t.size)
     pre = Likelihood(t[sub], v[sub], nodes, _take(noise, sub))
     # Short runs from every start, the best one run to convergence (on the subsample, then on all).
-    fits = [_minimise(pre, start, prefit_iterations) for start in starting_values(t, v)]
-    final = _minimise(pre, min(fits, key=lambda r: r.fun).x, maxiter)
+    fits = [_minimise(pre, start, prefit_iterations, box) for start in starting_values(t, v, honest)]
+    final = _minimise(pre, min(fits, key=lambda r: r.fun).x, maxiter, box)
     lik = pre
     if t.size > prefit_stations:
         lik = Likelihood(t, v, nodes, noise)
-        final = _minimise(lik, final.x, maxiter)
+        final = _minimise(lik, final.x, maxiter, box)
     vec = final.x
-    cov = _covariance(observed_information(lik, vec), vec)
+    cov = _covariance(observed_information(lik, vec, box), vec, box)
     z = stats.norm.ppf(0.5 + confidence_level / 2)
     with np.errstate(invalid="ignore"):  # a non-positive variance (flat direction) gives NaN
         se = np.sqrt(np.diag(cov))
-    low = np.maximum(vec - z * se, [b[0] for b in BOUNDS])
-    high = np.minimum(vec + z * se, [b[1] for b in BOUNDS])
+    low = np.maximum(vec - z * se, [b[0] for b in box])
+    high = np.minimum(vec + z * se, [b[1] for b in box])
     # A flat direction (no positive variance) leaves fi or fe anywhere in its range.
     low[:2] = np.where(np.isnan(low[:2]), 0.0, low[:2])
     high[:2] = np.where(np.isnan(high[:2]), 1.0, high[:2])
     loglik = float(np.log(lik.mix(lik.components(vec[_SHAPE]), vec[0], vec[1])).sum())
-    honest, loglik_honest = _honest_fit(t, v, vec, noise)
+    honest_only, loglik_honest = _honest_fit(t, v, vec, noise, box)
     lr = max(2.0 * (loglik - loglik_honest), 0.0)
     pvalue = float(stats.chi2.sf(lr, df=4))
     unrestricted = MixtureParameters.from_vector(vec)
@@ -337,7 +376,7 @@ def fit_fraud_mixture(
     if no_fraud:
         # Fraud not detected: the no-fraud model (fi = fe = 0, honest parameters refitted)
         # is reported; fi, fe keep their intervals' upper bounds, α has no interval.
-        vec = np.r_[0.0, 0.0, vec[2], honest[:4], vec[7], honest[4]]
+        vec = np.r_[0.0, 0.0, vec[2], honest_only[:4], vec[7], honest_only[4:]]
         low[:2] = 0.0
         low[2] = high[2] = np.nan
         loglik = loglik_honest

@@ -13,6 +13,11 @@ less the derivatives of the log probability of the square [0, 1]² (Plackett 195
 ``∂Φ₂(h, k; r)/∂h = φ(h) Φ((k − r h)/√D)``, ``∂Φ₂/∂r = φ₂(h, k; r)``). A component's derivative
 is therefore a combination of its node sums weighted by 1, z_t, z_v, z_t², z_v², z_t z_v: one
 pass over the nodes instead of one density evaluation per parameter.
+
+With the honest scale mixture (:mod:`.honest`) each component is ``(1 − ε) C(σ) + ε C(κσ)``:
+its derivatives are the classes' weighted, with ``∂/∂σ = κ ∂/∂σ'`` for the wide class (σ' = κσ),
+``∂/∂ε = C(κσ) − C(σ)``, ``∂/∂κ = ε (σ_τ ∂C/∂σ'_τ + σ_ν ∂C/∂σ'_ν)`` and (the wide class's means
+moved by δ) ``∂/∂δ_τ = ε ∂C(κσ)/∂τ'`` — analytic as well.
 """
 
 from __future__ import annotations
@@ -20,22 +25,26 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
+from analysis.stats.mixture.honest import (
+    _honest_pdf,
+    _square_probability,
+    class_squares,
+    honest_classes,
+    honest_moments,
+)
 from analysis.stats.mixture.model import (
     DEFAULT_NODES,
     PARAMETER_NAMES,
     MixtureParameters,
-    _square_probability,
     _take,
     component_densities,
     fraud_nodes,
-    honest_density,
-    honest_moments,
     t0_lower,
 )
 
 _N = len(PARAMETER_NAMES)
 _SHAPE = slice(2, _N)  # parameters inside the component densities (fi, fe are the mixing weights)
-_HONEST = [3, 4, 5, 6, 8]  # τ, ν, σ_τ, σ_ν, ρ: analytic derivatives
+_HONEST = [3, 4, 5, 6, 8, 9, 10, 11, 12]  # τ, ν, σ_τ, σ_ν, ρ, ε, κ, δ_τ, δ_ν: analytic derivatives
 _STEPPED = [2, 7]  # α, θ: forward differences
 _TINY = 1e-300
 
@@ -109,44 +118,81 @@ def _weighted_sums(c, zt, zv, axis=None):
     return [total(c), total(c_zt), total(c_zv), total(c_zt * zt), total(c_zv * zv), total(c_zt * zv)]
 
 
+def _combine_classes(p: MixtureParameters, dens, scores):
+    """Density and scores in (τ, ν, σ_τ, σ_ν, ρ, ε, κ, δ_τ, δ_ν) of the honest mixture from its classes'
+    (``dens``: classes × …, ``scores``: classes × 5 × …, each in its own class's parameters)."""
+    out = np.zeros((9, *dens.shape[1:]))
+    if dens.shape[0] == 1:
+        out[:5] = scores[0]
+        return dens[0], out
+    eps, kappa = p.epsilon, p.kappa
+    wide = scores[1].copy()
+    wide[2:4] *= kappa  # the wide class's σ' = κ σ
+    out[:5] = (1.0 - eps) * scores[0] + eps * wide
+    out[5] = dens[1] - dens[0]
+    out[6] = eps * (p.sigma_tau * scores[1][2] + p.sigma_nu * scores[1][3])
+    out[7:9] = eps * scores[1][0:2]  # the wide class's means are τ + δ_τ, ν + δ_ν
+    return (1.0 - eps) * dens[0] + eps * dens[1], out
+
+
 def densities_and_scores(
     t, v, p: MixtureParameters, *, nodes: int = DEFAULT_NODES, t0_min, noise=None, square=None, chunk=1024
 ):
     """``(dens, scores)``: the component densities ``(f0, fI, fE)`` (3 × n, as
     :func:`~analysis.stats.mixture.model.component_densities`) and their derivatives in
-    (τ, ν, σ_τ, σ_ν, ρ) (5 × 3 × n)."""
+    (τ, ν, σ_τ, σ_ν, ρ, ε, κ, δ_τ, δ_ν) (9 × 3 × n; zero in the last four for the normal honest model)."""
     n = t.size
-    moments, jac = _moment_jacobian(p, noise, n)
-    square = np.broadcast_to(_square_probability(*moments) if square is None else square, n)
-    log_sq = _log_square_gradient(moments) / square
-    m_t, m_v, s_t, s_v, _ = moments
-    dens = np.empty((3, n))
-    sums = np.empty((3, 6, n))
-    dens[0] = honest_density(t, v, p, noise, square)
-    sums[0] = _weighted_sums(dens[0], (t - m_t) / s_t, (v - m_v) / s_v)
+    classes = honest_classes(p)
+    squares = tuple(np.broadcast_to(sq, n) for sq in (class_squares(p, noise) if square is None else square))
+    jacobians, moments, log_sq = [], [], []
+    for (_, honest), sq in zip(classes, squares, strict=True):
+        mom, jac = _moment_jacobian(honest, noise, n)
+        moments.append(mom)
+        jacobians.append(jac)
+        log_sq.append(_log_square_gradient(mom) / sq)
+    sums = np.empty((len(classes), 3, 6, n))
+    for c, mom in enumerate(moments):
+        m_t, m_v, s_t, s_v, _ = mom
+        sums[c, 0] = _weighted_sums(_honest_pdf(t, v, mom, squares[c]), (t - m_t) / s_t, (v - m_v) / s_v)
     for start in range(0, n, chunk):
         b = slice(start, start + chunk)
-        q = fraud_nodes(t[b], v[b], p, nodes=nodes, t0_min=t0_min[b], noise=_take(noise, b), square=square[b])
-        valid = q.incremental + q.extreme > 0.0  # zeroed nodes (v0 < 0) may hold non-finite z
-        zt = np.where(valid, (q.t0 - m_t[b, None]) / s_t[b, None], 0.0)
-        zv = np.where(valid, (q.v0 - m_v[b, None]) / s_v[b, None], 0.0)
-        sums[1, :, b] = _weighted_sums(q.incremental, zt, zv, axis=1)
-        sums[2, :, b] = _weighted_sums(q.extreme, zt, zv, axis=1)
-    dens[1], dens[2] = sums[1, 0], sums[2, 0]
-    moment_scores = np.stack([_moment_scores(sums[c], moments, log_sq) for c in range(3)], axis=1)  # 5 × 3 × n
-    scores = np.einsum("mcn,mkn->kcn", moment_scores, jac)
-    return dens, scores
+        q = fraud_nodes(
+            t[b], v[b], p, nodes=nodes, t0_min=t0_min[b], noise=_take(noise, b), square=tuple(sq[b] for sq in squares)
+        )
+        for c, (incremental, extreme) in enumerate(q.by_class):
+            m_t, m_v, s_t, s_v, _ = moments[c]
+            valid = incremental + extreme > 0.0  # zeroed nodes (v0 < 0) may hold non-finite z
+            zt = np.where(valid, (q.t0 - m_t[b, None]) / s_t[b, None], 0.0)
+            zv = np.where(valid, (q.v0 - m_v[b, None]) / s_v[b, None], 0.0)
+            sums[c, 1, :, b] = _weighted_sums(incremental, zt, zv, axis=1)
+            sums[c, 2, :, b] = _weighted_sums(extreme, zt, zv, axis=1)
+    class_scores = []
+    for c in range(len(classes)):
+        moment_scores = np.stack([_moment_scores(sums[c, k], moments[c], log_sq[c]) for k in range(3)], axis=1)
+        class_scores.append(np.einsum("mcn,mkn->kcn", moment_scores, jacobians[c]))  # 5 × 3 × n
+    return _combine_classes(p, sums[:, :, 0], np.stack(class_scores))
 
 
 def honest_loglik(t, v, p: MixtureParameters, noise=None):
-    """Log-likelihood of the honest-only model (fi = fe = 0) and its gradient in (τ, ν, σ_τ, σ_ν, ρ)."""
-    moments, jac = _moment_jacobian(p, noise, t.size)
-    square = _square_probability(*moments)
-    f0 = honest_density(t, v, p, noise, square)
-    m_t, m_v, s_t, s_v, _ = moments
-    sums = _weighted_sums(np.ones_like(t), (t - m_t) / s_t, (v - m_v) / s_v)
-    scores = np.einsum("mn,mkn->kn", _moment_scores(sums, moments, _log_square_gradient(moments) / square), jac)
-    return float(np.log(np.maximum(f0, _TINY)).sum()), scores.sum(axis=1)
+    """Log-likelihood of the honest-only model (fi = fe = 0) and its gradient in (τ, ν, σ_τ, σ_ν, ρ, ε, κ, δ_τ, δ_ν)."""
+    classes = honest_classes(p)
+    dens, scores = [], []
+    for _, honest in classes:
+        moments, jac = _moment_jacobian(honest, noise, t.size)
+        square = _square_probability(*moments)
+        f0 = _honest_pdf(t, v, moments, square)
+        m_t, m_v, s_t, s_v, _ = moments
+        # One class: the scores of log f0 directly (weights 1: no underflow far out in the tails).
+        weight = np.ones_like(t) if len(classes) == 1 else f0
+        sums = _weighted_sums(weight, (t - m_t) / s_t, (v - m_v) / s_v)
+        dens.append(f0)
+        scores.append(
+            np.einsum("mn,mkn->kn", _moment_scores(sums, moments, _log_square_gradient(moments) / square), jac)
+        )
+    f, score = _combine_classes(p, np.stack(dens), np.stack(scores))
+    f = np.maximum(f, _TINY)
+    score = score if len(classes) == 1 else score / f
+    return float(np.log(f).sum()), score.sum(axis=1)
 
 
 class Likelihood:
@@ -161,9 +207,9 @@ class Likelihood:
 
     def _square_at(self, p: MixtureParameters):
         """Honest square probabilities, cached by the honest parameters (the α and θ steps reuse them)."""
-        key = (p.tau, p.nu, p.sigma_tau, p.sigma_nu, p.rho)
+        key = (p.tau, p.nu, p.sigma_tau, p.sigma_nu, p.rho, p.epsilon, p.kappa, p.delta_tau, p.delta_nu)
         if self._square[0] != key:
-            self._square = (key, _square_probability(*honest_moments(p, self.noise)))
+            self._square = (key, class_squares(p, self.noise))
         return self._square[1]
 
     def _t0_min(self, alpha: float):

@@ -2,7 +2,8 @@
 
 Klimek et al. (2012, SI) as a likelihood (Mebane 2016): a station's honest turnout ``t0`` and
 leader share ``v0`` are bivariate normal (correlation ρ) truncated to [0, 1]², with per-station
-means and variances (:func:`honest_moments`: unit shifts, count variance); incremental fraud (probability
+means and variances (:func:`honest_moments`: unit shifts, count variance), or a scale mixture of two
+such normals (:mod:`.honest`); incremental fraud (probability
 ``fi``) draws an intensity ``x ~ |N(0, θ)|``, extreme fraud (``fe``) ``x ~ 1 − |N(0, 0.075)|`` (both
 truncated to [0, 1]); a fraction ``x`` of the non-voters is counted for the leader and a fraction
 ``x**α`` of the other candidates' votes is moved to the leader:
@@ -25,14 +26,39 @@ resolved as well as the honest peak; everything is a stations × nodes array.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import special
 
+from analysis.stats.mixture.honest import (  # noqa: F401  (bivariate_normal_cdf, count_noise: re-exported)
+    _honest_pdf,
+    bivariate_normal_cdf,
+    class_squares,
+    count_noise,
+    honest_classes,
+    honest_density,
+    honest_draws,
+    honest_moments,
+    legendre,
+)
+
 #: Parameter names in the order of the fit's vectors.
-PARAMETER_NAMES = ("fi", "fe", "alpha", "tau", "nu", "sigma_tau", "sigma_nu", "theta", "rho")
+PARAMETER_NAMES = (
+    "fi",
+    "fe",
+    "alpha",
+    "tau",
+    "nu",
+    "sigma_tau",
+    "sigma_nu",
+    "theta",
+    "rho",
+    "epsilon",
+    "kappa",
+    "delta_tau",
+    "delta_nu",
+)
 #: Width of the extreme-fraud intensity ``x = 1 − |N(0, 0.075)|``, fixed as in Mebane's
 #: finite-mixture code (EFToolkit ``ComputeFiniteMixtureModel``: ``dconvE(..., 0, 0.075, ...)``).
 EXTREME_WIDTH = 0.075
@@ -61,6 +87,13 @@ class MixtureParameters:
         fixed width :data:`EXTREME_WIDTH`).
     rho : float
         Correlation of the honest turnout and leader share (bivariate normal; 0 by default).
+    epsilon, kappa : float
+        Honest scale mixture (:mod:`.honest`): a share ``epsilon`` of the stations has its
+        structural honest standard deviations widened by ``kappa``; ``kappa = 1`` (default) is
+        the normal honest model.
+    delta_tau, delta_nu : float
+        Shift of the wide class's means (``honest="shifted_mixture"``: a skewed honest model);
+        0 for the normal model and the scale mixture.
     """
 
     fi: float
@@ -72,6 +105,10 @@ class MixtureParameters:
     sigma_nu: float
     theta: float
     rho: float = 0.0
+    epsilon: float = 0.0
+    kappa: float = 1.0
+    delta_tau: float = 0.0
+    delta_nu: float = 0.0
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, name) for name in PARAMETER_NAMES], dtype=float)
@@ -111,82 +148,6 @@ def inverse_map(t, v, t0, alpha):
     return x, 1.0 - one_minus_v0, jacobian
 
 
-def bivariate_normal_cdf(h, k, r):
-    """P(Z1 <= h, Z2 <= k) for standard normals with correlation ``r`` (elementwise, |r| <= 0.9).
-
-    ``Φ(h) Φ(k) + (1/2π) ∫_0^{arcsin r} exp(−(h² + k² − 2hk sin φ) / (2 cos² φ)) dφ`` (Sheppard's
-    formula; Drezner & Wesolowsky 1990), by 6-node Gauss–Legendre quadrature.
-
-    Examples
-    --------
-    >>> round(float(bivariate_normal_cdf(0.0, 0.0, 0.5)), 6)  # 1/4 + arcsin(0.5)/(2π)
-    0.333333
-    """
-    h, k, r = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (h, k, r)))
-    return _bivariate_cdfs([(h, k)], r)[0]
-
-
-def _bivariate_cdfs(corners, r):
-    """:func:`bivariate_normal_cdf` at several ``(h, k)`` sharing one ``r`` (the quadrature's
-    trigonometry, which depends on ``r`` only, is computed once)."""
-    u, w = _legendre(6)
-    top = np.arcsin(r)[..., None]
-    phi = top * u
-    sin, half_sec2 = np.sin(phi), 0.5 / np.cos(phi) ** 2
-    scale = top[..., 0] / (2.0 * np.pi)
-    out = []
-    for h, k in corners:
-        hh, kk = h[..., None], k[..., None]
-        integrand = np.exp(-(hh * hh + kk * kk - 2.0 * hh * kk * sin) * half_sec2)
-        out.append(special.ndtr(h) * special.ndtr(k) + (integrand @ w) * scale)
-    return out
-
-
-def _square_probability(m_t, m_v, s_t, s_v, r):
-    """P((t0, v0) in [0, 1]²) under the honest bivariate normal."""
-    a_t, b_t, a_v, b_v = (
-        np.asarray(a, dtype=float) for a in (-m_t / s_t, (1.0 - m_t) / s_t, -m_v / s_v, (1.0 - m_v) / s_v)
-    )
-    a_t, b_t, a_v, b_v, r = np.broadcast_arrays(a_t, b_t, a_v, b_v, np.asarray(r, dtype=float))
-    bb, ab, ba, aa = _bivariate_cdfs([(b_t, b_v), (a_t, b_v), (b_t, a_v), (a_t, a_v)], r)
-    return bb - ab - ba + aa
-
-
-def honest_moments(p: MixtureParameters, noise=None):
-    """Per-station honest means, standard deviations and correlation ``(m_τ, m_ν, s_τ, s_ν, r)``.
-
-    ``noise = (1 / registered, 1 / voters, shift_τ, shift_ν)`` (:func:`count_noise`) moves each
-    station's honest means by its unit's shift and adds the binomial variance of its counts,
-    ``m (1 − m) / registered`` and ``m (1 − m) / voters``, to ``σ_τ²`` and ``σ_ν²`` (the normal
-    approximation of the count densities of Mebane's code); the covariance ``ρ σ_τ σ_ν`` is the
-    structural part only. Without ``noise`` they are the scalars ``τ, ν, σ_τ, σ_ν, ρ``.
-    """
-    if noise is None:
-        return p.tau, p.nu, p.sigma_tau, p.sigma_nu, p.rho
-    m_t = np.clip(p.tau + noise[2], 0.005, 0.995)
-    m_v = np.clip(p.nu + noise[3], 0.005, 0.995)
-    s_t = np.sqrt(p.sigma_tau**2 + m_t * (1.0 - m_t) * noise[0])
-    s_v = np.sqrt(p.sigma_nu**2 + m_v * (1.0 - m_v) * noise[1])
-    return m_t, m_v, s_t, s_v, p.rho * p.sigma_tau * p.sigma_nu / (s_t * s_v)
-
-
-def _honest_pdf(t0, v0, moments, square=None):
-    """Bivariate normal density of the honest ``(t0, v0)`` truncated to [0, 1]² (``square``: the
-    square's probability, computed here unless given)."""
-    m_t, m_v, s_t, s_v, r = moments
-    square = _square_probability(*moments) if square is None else square
-    zt, zv = (t0 - m_t) / s_t, (v0 - m_v) / s_v
-    one_r2 = 1.0 - r * r
-    norm = 2.0 * np.pi * s_t * s_v * np.sqrt(one_r2) * square
-    return np.exp(-0.5 * (zt * zt - 2.0 * r * zt * zv + zv * zv) / one_r2) / norm
-
-
-def honest_density(t, v, p: MixtureParameters, noise=None, square=None):
-    """Density of the honest component at ``(t, v)``: bivariate normal, truncated to [0, 1]²
-    (see :func:`honest_moments` for ``noise``)."""
-    return _honest_pdf(t, v, honest_moments(p, noise), square)
-
-
 def t0_lower(t, v, alpha: float, *, iterations: int = 45):
     """Smallest honest turnout ``t0_min`` that can produce ``(t, v)``: ``t0 (1 − x**α) = t (1 − v)``.
 
@@ -205,13 +166,6 @@ def t0_lower(t, v, alpha: float, *, iterations: int = 45):
     return hi
 
 
-@functools.lru_cache(maxsize=8)
-def _legendre(nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Gauss–Legendre nodes and weights on [0, 1]."""
-    u, w = np.polynomial.legendre.leggauss(nodes)
-    return 0.5 * (u + 1.0), 0.5 * w
-
-
 def node_positions(t, t0_min, theta: float, nodes: int = DEFAULT_NODES):
     """Honest turnouts ``t0`` (stations × 3 ``nodes``) and their Gauss–Legendre weights.
 
@@ -219,7 +173,7 @@ def node_positions(t, t0_min, theta: float, nodes: int = DEFAULT_NODES):
     (``x = 5θ``) and extreme (``x = 1 − 5 · 0.075``) intensity densities, so each narrow bump of ``g``
     and the honest peak are resolved by the same nodes.
     """
-    u, w = _legendre(nodes)
+    u, w = legendre(nodes)
     xs = sorted((min(_SPLIT * theta, 0.99), max(1.0 - _SPLIT * EXTREME_WIDTH, 0.0)))
     # t0 decreases as x increases: the larger x split gives the lower t0 split.
     edges = [t0_min] + [np.clip((t - x) / (1.0 - x), t0_min, t) for x in reversed(xs)] + [t]
@@ -241,7 +195,9 @@ class FraudNodes:
 
     ``incremental`` and ``extreme`` are the integrand times the node weight: their row sums
     are the component densities; ``t0``, ``v0`` are the honest rates at the nodes and ``x``
-    the fraud intensity.
+    the fraud intensity. ``by_class`` holds ``(incremental, extreme)`` of each honest class
+    (:func:`~analysis.stats.mixture.honest.honest_classes`), unweighted: ``incremental`` is their
+    sum with the classes' weights.
     """
 
     incremental: np.ndarray
@@ -249,25 +205,38 @@ class FraudNodes:
     t0: np.ndarray
     v0: np.ndarray
     x: np.ndarray
+    by_class: tuple = ()
+
+
+def _column(a):
+    return np.asarray(a)[:, None] if np.ndim(a) else a
 
 
 def fraud_nodes(
     t, v, p: MixtureParameters, *, nodes: int = DEFAULT_NODES, t0_min=None, noise=None, square=None
 ) -> FraudNodes:
-    """Integrands of the incremental and extreme fraud densities at the quadrature nodes."""
+    """Integrands of the incremental and extreme fraud densities at the quadrature nodes
+    (``square``: :func:`~analysis.stats.mixture.honest.class_squares`, when already known)."""
     t0_min = t0_lower(t, v, p.alpha) if t0_min is None else t0_min
     t0, weight = node_positions(t, t0_min, p.theta, nodes)
     x, v0, jacobian = inverse_map(t[:, None], v[:, None], t0, p.alpha)
     x = np.clip(x, 0.0, 1.0)
-    moments = honest_moments(p, noise)
-    square = _square_probability(*moments) if square is None else square
-    moments = tuple(np.asarray(a)[:, None] if np.ndim(a) else a for a in moments)
-    base = _honest_pdf(t0, v0, moments, np.asarray(square)[:, None] if np.ndim(square) else square)
-    base = base * jacobian * weight
-    base = np.where(np.isfinite(base) & (v0 >= 0.0), base, 0.0)
-    incremental = base * _g_norm(p.theta) * np.exp(-0.5 * x * x / p.theta**2)
-    extreme = base * _g_norm(EXTREME_WIDTH) * np.exp(-0.5 * (1.0 - x) ** 2 / EXTREME_WIDTH**2)
-    return FraudNodes(incremental, extreme, t0, v0, x)
+    g_incremental = np.exp(-0.5 * x * x / p.theta**2)
+    g_extreme = np.exp(-0.5 * (1.0 - x) ** 2 / EXTREME_WIDTH**2)
+    classes = honest_classes(p)
+    squares = class_squares(p, noise) if square is None else square
+    by_class = []
+    for (_, honest), sq in zip(classes, squares, strict=True):
+        moments = tuple(_column(a) for a in honest_moments(honest, noise))
+        base = _honest_pdf(t0, v0, moments, _column(sq)) * jacobian * weight
+        base = np.where(np.isfinite(base) & (v0 >= 0.0), base, 0.0)
+        by_class.append((base * _g_norm(p.theta) * g_incremental, base * _g_norm(EXTREME_WIDTH) * g_extreme))
+    if len(classes) == 1:
+        incremental, extreme = by_class[0]
+    else:
+        incremental = sum(w * c[0] for (w, _), c in zip(classes, by_class, strict=True))
+        extreme = sum(w * c[1] for (w, _), c in zip(classes, by_class, strict=True))
+    return FraudNodes(incremental, extreme, t0, v0, x, tuple(by_class))
 
 
 def component_densities(
@@ -277,18 +246,21 @@ def component_densities(
 
     ``t, v`` must lie strictly inside (0, 1) (see :func:`clip_rates`). Stations are taken in
     blocks of ``chunk`` so the stations × nodes temporaries stay in cache (same numbers).
-    ``square``: the honest square probabilities, when already known (they depend on the honest
-    parameters only).
+    ``square``: the honest classes' square probabilities
+    (:func:`~analysis.stats.mixture.honest.class_squares`), when already known (they depend on
+    the honest parameters only).
     """
     t0_min = t0_lower(t, v, p.alpha) if t0_min is None else t0_min
-    square = _square_probability(*honest_moments(p, noise)) if square is None else square
-    square = np.broadcast_to(square, t.shape)
+    squares = class_squares(p, noise) if square is None else square
+    squares = tuple(np.broadcast_to(sq, t.shape) for sq in squares)
     fi, fe = np.empty_like(t), np.empty_like(t)
     for start in range(0, t.size, chunk):
         b = slice(start, start + chunk)
-        q = fraud_nodes(t[b], v[b], p, nodes=nodes, t0_min=t0_min[b], noise=_take(noise, b), square=square[b])
+        q = fraud_nodes(
+            t[b], v[b], p, nodes=nodes, t0_min=t0_min[b], noise=_take(noise, b), square=tuple(sq[b] for sq in squares)
+        )
         fi[b], fe[b] = q.incremental.sum(axis=1), q.extreme.sum(axis=1)
-    return honest_density(t, v, p, noise, square), fi, fe
+    return honest_density(t, v, p, noise, squares), fi, fe
 
 
 def unit_shifts(t, v, unit):
@@ -308,20 +280,6 @@ def _take(noise, index):
     return None if noise is None else tuple(a[index] for a in noise)
 
 
-def count_noise(registered=None, voters=None, *, shift_t=None, shift_v=None, n=None):
-    """``(1 / registered, 1 / voters, shift_τ, shift_ν)`` for :func:`honest_moments` (zeros for
-    what is not given; None when nothing is)."""
-    given = [a for a in (registered, voters, shift_t, shift_v) if a is not None]
-    if not given:
-        return None
-    n = np.asarray(given[0]).size if n is None else n
-    inverse = [
-        np.zeros(n) if a is None else 1.0 / np.maximum(np.asarray(a, dtype=float), 1.0) for a in (registered, voters)
-    ]
-    shifts = [np.zeros(n) if a is None else np.asarray(a, dtype=float) for a in (shift_t, shift_v)]
-    return (*inverse, *shifts)
-
-
 def clip_rates(turnout, leader_share, registered=None, voters=None):
     """Rates moved inside (0, 1) by half a ballot (a rate of exactly 1 stands for the last
     half-ballot interval of its count); ``1e-4`` where the sizes are not given."""
@@ -330,20 +288,6 @@ def clip_rates(turnout, leader_share, registered=None, voters=None):
     et = 1e-4 if registered is None else 0.5 / np.maximum(np.asarray(registered, dtype=float), 1.0)
     ev = 1e-4 if voters is None else 0.5 / np.maximum(np.asarray(voters, dtype=float), 1.0)
     return np.clip(t, et, 1.0 - et), np.clip(v, ev, 1.0 - ev)
-
-
-def _honest_draws(rng, p: MixtureParameters, n: int, noise=None):
-    """Honest ``(t0, v0)``: bivariate normal (per-station sds with ``noise``), truncated to
-    [0, 1]² by redrawing the stations that fall outside."""
-    m_t, m_v, s_t, s_v, r = (np.broadcast_to(a, n) for a in honest_moments(p, noise))
-    t0, v0 = np.empty(n), np.empty(n)
-    todo = np.arange(n)
-    while todo.size:
-        z1, z2 = rng.standard_normal((2, todo.size))
-        t0[todo] = m_t[todo] + s_t[todo] * z1
-        v0[todo] = m_v[todo] + s_v[todo] * (r[todo] * z1 + np.sqrt(1.0 - r[todo] ** 2) * z2)
-        todo = todo[(t0[todo] < 0) | (t0[todo] > 1) | (v0[todo] < 0) | (v0[todo] > 1)]
-    return t0, v0
 
 
 def _half_normal(rng, width: float, n: int):
@@ -395,7 +339,7 @@ def simulate(
         context = tuple(np.tile(a, n_stations // len(a)) for a in context)
     else:
         context = count_noise(registered, voters, shift_t=shift_t, shift_v=shift_v)
-    t0, v0 = _honest_draws(rng, p, n_stations, context)
+    t0, v0 = honest_draws(rng, p, n_stations, context)
     u = rng.random(n_stations)
     component = np.where(u < p.fi, 1, np.where(u < p.fi + p.fe, 2, 0))
     incremental = _half_normal(rng, p.theta, n_stations)

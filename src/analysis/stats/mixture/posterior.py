@@ -121,7 +121,7 @@ def expected_fraud_votes(
     """Per-station posteriors and the election's expected fraudulent votes (Mebane 2016).
 
     The intervals of the total and of its two parts are the delta method: their gradients in
-    the nine parameters (forward differences) with the fit's inverse observed information (of
+    the parameters (forward differences) with the fit's inverse observed information (of
     the unrestricted fit); lower bounds are clipped at 0.
     Parameters the fit left unidentified (NaN covariance) do not contribute.
 
