@@ -207,15 +207,8 @@ def leader_votes(stations: pd.DataFrame, votes: pd.DataFrame, leader: str) -> np
 def candidate_votes(stations: pd.DataFrame, votes: pd.DataFrame) -> dict[str, np.ndarray]:
     """Every candidate's votes per stations row: ``{candidate: leader_votes(stations, votes, candidate)}``.
 
-    The same alignment as :func:`leader_votes`, with the station keys of both tables indexed
-    once rather than once per candidate.
-
-    Parameters
-    ----------
-    stations : pandas.DataFrame
-        Canonical stations table.
-    votes : pandas.DataFrame
-        Long votes table (``candidate``, ``votes`` and the station key).
+    The same alignment as :func:`leader_votes` (same ``stations`` and ``votes`` tables), with
+    the station keys of both tables indexed once rather than once per candidate.
 
     Returns
     -------
@@ -223,15 +216,12 @@ def candidate_votes(stations: pd.DataFrame, votes: pd.DataFrame) -> dict[str, np
         Candidate (sorted by name) -> floats aligned with the rows of ``stations``; NaN where
         a station has no figure.
 
-    References
-    ----------
-    None: alignment of the long votes table with the stations table (docs/ARCHITECTURE.md).
-
     Examples
     --------
-    >>> key = {"election": "x", "region": "r", "district": "d"}
-    >>> stations = pd.DataFrame({**key, "station": ["2", "1"]})
-    >>> votes = pd.DataFrame({**key, "station": ["1", "1", "2"], "candidate": ["A", "B", "B"], "votes": [5, 4, 7]})
+    >>> key = {"election": "x", "region": "r"}
+    >>> stations = pd.DataFrame({**key, "district": "d", "station": ["2", "1"]})
+    >>> votes = pd.DataFrame({**key, "district": "d", "station": ["1", "1", "2"], "candidate": ["A", "B", "B"],
+    ...                       "votes": [5, 4, 7]})
     >>> candidate_votes(stations, votes)
     {'A': array([nan,  5.]), 'B': array([7., 4.])}
     """
