@@ -74,7 +74,7 @@ def processed_election(request):
         if election in cache:
             return cache[election]
         entry = datasets.election_dataset(election)
-        if entry["adapter"] in datasets.EMBEDDED_ADAPTERS:
+        if entry["adapter"] in datasets.embedded_adapters():
             raise ValueError(f"{election} has no polling-station tables")
         if datasets.local_file(entry) is None:
             reason = datasets.how_to_get(entry)

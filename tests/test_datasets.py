@@ -276,7 +276,7 @@ def test_adapters_are_found_in_the_registry():
     assert registry.ADAPTERS["pl_pkw"] is pl_pkw.adapt
     assert registry.ADAPTERS["generic_csv"] is generic_csv.adapt
     assert registry.ADAPTERS["kz2011_osce"] is kz2011_osce.adapt
-    assert datasets.EMBEDDED_ADAPTERS == {"kz2011_osce"}
+    assert datasets.embedded_adapters() == {"kz2011_osce"}
     for entry in datasets.load_catalog().values():
         assert entry["adapter"] in registry.ADAPTERS
 

@@ -47,7 +47,7 @@ from analysis.data import catalog as catalog_schema
 from analysis.data.adapters.combine import combine_tables
 from analysis.data.adapters.reading import AdapterError
 from analysis.data.schema import TableValidationError, validate_stations, validate_votes
-from analysis.data.sources import MIRROR_ENV, file_sha256, local_file  # noqa: F401  (datasets.local_file, …)
+from analysis.data.sources import MIRROR_ENV, external_dir, file_sha256, local_file  # noqa: F401  (datasets.local_file, …)
 
 
 @functools.cache
@@ -67,12 +67,6 @@ def embedded_adapters() -> frozenset[str]:
     """Adapters whose data are in the repository (``adapter.embedded``): nothing to fetch, and
     they write their own processed tables instead of returning canonical ones."""
     return frozenset(name for name, fn in adapters().items() if getattr(fn, "embedded", False))
-
-
-def __getattr__(name: str):
-    if name == "EMBEDDED_ADAPTERS":  # the module constant it was (datasets.EMBEDDED_ADAPTERS)
-        return embedded_adapters()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 UNAVAILABLE = "UNAVAILABLE.txt"
@@ -98,7 +92,7 @@ class Roots:
 
     @property
     def external(self) -> Path:
-        return self.root / "data" / "raw" / "external"
+        return external_dir(self.root)
 
     @property
     def raw(self) -> Path:

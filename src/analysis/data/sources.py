@@ -39,6 +39,11 @@ def is_embedded(entry: dict) -> bool:
     return bool(entry.get("embedded", False))
 
 
+def external_dir(root: Path | None = None) -> Path:
+    """Where fetched dataset files are cached: ``data/raw/external/`` of the project root."""
+    return _root(root) / "data" / "raw" / "external"
+
+
 def local_file(entry: dict, root: Path | None = None, mirror: str | Path | None = None) -> Path | None:
     """The dataset's file where it already is (repository path, mirror or cache), unverified; else None."""
     base = _root(root)
@@ -51,7 +56,7 @@ def local_file(entry: dict, root: Path | None = None, mirror: str | Path | None 
         p = Path(mirror) / entry["file"]
         if p.exists():
             return p
-    p = base / "data" / "raw" / "external" / entry["file"]
+    p = external_dir(root) / entry["file"]
     return p if p.exists() else None
 
 

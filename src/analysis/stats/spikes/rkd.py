@@ -201,5 +201,5 @@ def envelope_unit(unit: EnvelopeUnit) -> tuple[np.ndarray, np.ndarray]:
         shares = unit.resampler.draw_shares(np.random.default_rng(seed), m)
         for row, name in enumerate(unit.kdes):
             np.maximum(env[row], KDE_FUNCTIONS[name](shares, unit.grid_size, unit.bandwidth).max(axis=0), out=env[row])
-        counts += np.bincount(np.rint(shares * (unit.grid_size - 1)).astype(np.intp).ravel(), minlength=unit.grid_size)
+        counts += _bin_counts(shares.reshape(1, -1), unit.grid_size)[0]  # all resamples as one row
     return env, counts
