@@ -12,9 +12,11 @@ gradient, analytic in all but α and θ, in :mod:`.likelihood`), the integral ov
 intensity by fixed Gauss–Legendre quadrature over the honest turnout; Wald intervals from the
 observed information (finite-difference Hessian). Posterior (:mod:`.posterior`): per-station
 probabilities of incremental and extreme fraud and expected manufactured and stolen votes, the
-election's sums with delta-method intervals. docs/fraud_mixture.md describes the method.
+election's sums with delta-method intervals. Diagnostics (:mod:`.diagnostics`): the honest
+model's misfit and where the incremental component's stations lie in it. docs/fraud_mixture.md describes the method.
 """
 
+from analysis.stats.mixture.diagnostics import HonestMisfitResult, honest_misfit
 from analysis.stats.mixture.fit import BOUNDS, FraudMixtureResult, fit_fraud_mixture
 from analysis.stats.mixture.model import MixtureParameters, SimulatedStations, clip_rates, simulate
 from analysis.stats.mixture.posterior import (
@@ -29,6 +31,7 @@ __all__ = [
     "BOUNDS",
     "FraudMixtureResult",
     "FraudVotesResult",
+    "HonestMisfitResult",
     "MixtureParameters",
     "SimulatedStations",
     "StationPosterior",
@@ -36,6 +39,7 @@ __all__ = [
     "expected_fraud_votes",
     "fit_fraud_mixture",
     "fitted_fingerprint",
+    "honest_misfit",
     "simulate",
     "station_posterior",
 ]

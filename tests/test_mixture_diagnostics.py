@@ -1,0 +1,46 @@
+"""Honest-model misfit diagnostics of the finite-mixture fraud model (analysis.stats.mixture.diagnostics)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from analysis.stats.mixture import MixtureParameters, honest_misfit, simulate, station_posterior
+
+
+def test_tail_share_of_a_scale_mixture_matches_its_chi_square_mixture():
+    """Clean stations from Tukey's contaminated normal (ε = 0.1, κ = 3), standardised by the narrow
+    class: P(d > 3) = 0.9 exp(−9/2) + 0.1 exp(−9/(2 κ²)) (d²/κ² ~ χ²₂ in the wide class), within
+    four binomial standard errors; the narrow-class reference is exp(−9/2)."""
+    p = MixtureParameters(0.0, 0.0, 2.0, 0.6, 0.45, 0.04, 0.05, 0.2, 0.3, epsilon=0.1, kappa=3.0)
+    n = 40000
+    sim = simulate(p, n, seed=2)
+    registered = np.full(n, 1000.0)
+    post = station_posterior(p, sim.turnout, sim.leader_share, registered)
+    res = honest_misfit(p, sim.turnout, sim.leader_share, post, registered)
+    expected = 0.9 * np.exp(-4.5) + 0.1 * np.exp(-4.5 / 9.0)
+    assert res.share_beyond_3 == pytest.approx(expected, abs=4 * np.sqrt(expected * (1 - expected) / n))
+    assert res.normal_share_beyond_3 == pytest.approx(stats.chi2.sf(9.0, 2))
+    # Symmetric; the sample skewness of a κ = 3 mixture varies more than a normal's (its variance
+    # grows with the sixth moment), and the truncation to [0, 1] trims the wide tails.
+    assert abs(res.skewness_turnout) < 0.25 and abs(res.skewness_share) < 0.25
+    assert res.high_p_stations == 0 and np.isnan(res.high_p_median_z_share)
+
+
+def test_incremental_stations_lie_at_a_turnout_excess_and_small_stations_are_not_singled_out():
+    """Simulated incremental fraud (fi = 0.15, θ = 0.3, α = 2: stuffing with less stealing) at the
+    true parameters: the stations the component takes have turnout above their honest mean
+    (median z_τ > 1), the manufactured votes are most of the fraudulent ones (stealing x**2 < x),
+    and with equal counts noise by size P(incremental) does not depend on the station size."""
+    p = MixtureParameters(0.15, 0.0, 2.0, 0.6, 0.45, 0.05, 0.06, 0.3)
+    n = 20000
+    sim = simulate(p, n, seed=4)
+    registered = np.random.default_rng(4).integers(200, 3000, n).astype(float)
+    post = station_posterior(p, sim.turnout, sim.leader_share, registered)
+    res = honest_misfit(p, sim.turnout, sim.leader_share, post, registered)
+    assert res.high_p_stations > 0.5 * 0.15 * n
+    assert res.high_p_median_z_turnout > 1.0
+    assert res.manufactured_share > 0.5
+    assert res.p_incremental_smallest_fifth == pytest.approx(res.p_incremental_largest_fifth, abs=0.02)
+    assert res.skewness_turnout > 0.5  # fraud moves turnout to the right
