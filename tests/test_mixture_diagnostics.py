@@ -25,7 +25,7 @@ def test_tail_share_of_a_scale_mixture_matches_its_chi_square_mixture():
     # Symmetric; the sample skewness of a κ = 3 mixture varies more than a normal's (its variance
     # grows with the sixth moment), and the truncation to [0, 1] trims the wide tails.
     assert abs(res.skewness_turnout) < 0.25 and abs(res.skewness_share) < 0.25
-    assert res.high_p_stations == 0 and np.isnan(res.high_p_median_z_share)
+    assert res.high_p_stations == 0 and np.isnan(res.high_p_median_z_share) and res.by_group == {}
 
 
 def test_incremental_stations_lie_at_a_turnout_excess_and_small_stations_are_not_singled_out():
@@ -38,8 +38,17 @@ def test_incremental_stations_lie_at_a_turnout_excess_and_small_stations_are_not
     sim = simulate(p, n, seed=4)
     registered = np.random.default_rng(4).integers(200, 3000, n).astype(float)
     post = station_posterior(p, sim.turnout, sim.leader_share, registered)
-    res = honest_misfit(p, sim.turnout, sim.leader_share, post, registered)
+    groups = np.where(sim.component == 1, "incremental", "other")
+    res = honest_misfit(p, sim.turnout, sim.leader_share, post, registered, groups=groups)
     assert res.high_p_stations > 0.5 * 0.15 * n
+    # By group: the counts add up, and at the true parameters the posterior is calibrated: of the
+    # stations taken, the truly incremental ones number sum(P) within four binomial sd's.
+    assert sum(g[0] for g in res.by_group.values()) == n
+    assert sum(g[2] for g in res.by_group.values()) == res.high_p_stations
+    taken = post.p_incremental[post.p_incremental > 0.5]
+    sd = np.sqrt((taken * (1 - taken)).sum())
+    assert res.by_group["incremental"][2] == pytest.approx(taken.sum(), abs=4 * sd)
+    assert res.by_group["incremental"][1] > 5 * res.by_group["other"][1]
     assert res.high_p_median_z_turnout > 1.0
     assert res.manufactured_share > 0.5
     assert res.p_incremental_smallest_fifth == pytest.approx(res.p_incremental_largest_fifth, abs=0.02)

@@ -38,6 +38,9 @@ class HonestMisfitResult(FlatResult):
     p_incremental_smallest_fifth, p_incremental_largest_fifth : float
         Mean ``P(incremental)`` of the fifth of stations with the fewest and with the most
         registered voters.
+    by_group : dict
+        ``{group: (stations, mean P(incremental), stations above threshold)}`` for the ``groups``
+        given (station types, say; empty without).
     turnout_excess : bool (property)
         The incremental component looks like the ballot stuffing it models: its stations' median
         ``z_τ`` exceeds 1 or most of its fraudulent votes are manufactured. False: it takes stations
@@ -56,6 +59,7 @@ class HonestMisfitResult(FlatResult):
     manufactured_share: float
     p_incremental_smallest_fifth: float
     p_incremental_largest_fifth: float
+    by_group: dict
 
     @property
     def turnout_excess(self) -> bool:
@@ -63,7 +67,7 @@ class HonestMisfitResult(FlatResult):
 
 
 def honest_misfit(
-    params, t, v, posterior: StationPosterior, registered, *, noise=None, threshold: float = 0.5
+    params, t, v, posterior: StationPosterior, registered, *, noise=None, threshold: float = 0.5, groups=None
 ) -> HonestMisfitResult:
     """Standardised residuals of the stations from the honest model at ``params``, and where the
     stations the incremental component takes lie among them.
@@ -89,6 +93,9 @@ def honest_misfit(
         The fit's ``honest_context``.
     threshold : float
         ``P(incremental)`` above which a station counts as taken by the incremental component.
+    groups : array_like, optional
+        A label per station (its type: ordinary, institution, …): ``by_group`` breaks the
+        incremental component's stations down by it.
 
     Returns
     -------
@@ -117,6 +124,12 @@ def honest_misfit(
     high = posterior.p_incremental > threshold
     fifths = np.array_split(np.argsort(registered, kind="stable"), 5)
     fraud_votes = posterior.fraud_votes.sum()
+    labels = np.asarray(groups).astype(str) if groups is not None else np.array([], dtype=str)
+    p_inc = posterior.p_incremental
+    by_group = {
+        str(g): (int((labels == g).sum()), float(p_inc[labels == g].mean()), int(high[labels == g].sum()))
+        for g in np.unique(labels)
+    }
     return HonestMisfitResult(
         share_beyond_3=float(np.mean(distance2 > 9.0)),
         normal_share_beyond_3=float(np.exp(-4.5)),
@@ -128,4 +141,5 @@ def honest_misfit(
         manufactured_share=float(posterior.manufactured.sum() / fraud_votes) if fraud_votes > 0 else np.nan,
         p_incremental_smallest_fifth=float(posterior.p_incremental[fifths[0]].mean()),
         p_incremental_largest_fifth=float(posterior.p_incremental[fifths[-1]].mean()),
+        by_group=by_group,
     )
