@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from analysis.stats.mixture import MixtureParameters, honest_misfit, simulate, station_posterior
+from analysis.stats.mixture import (
+    MixtureParameters,
+    clip_rates,
+    expected_fraud_votes,
+    fit_fraud_mixture,
+    honest_misfit,
+    simulate,
+    station_posterior,
+)
 
 
 def test_tail_share_of_a_scale_mixture_matches_its_chi_square_mixture():
@@ -53,3 +61,20 @@ def test_incremental_stations_lie_at_a_turnout_excess_and_small_stations_are_not
     assert res.manufactured_share > 0.5
     assert res.p_incremental_smallest_fifth == pytest.approx(res.p_incremental_largest_fifth, abs=0.02)
     assert res.skewness_turnout > 0.5  # fraud moves turnout to the right
+
+
+def test_fraud_in_heavy_tailed_stations_reads_as_a_turnout_excess():
+    """The counterpart of the clean heavy-tailed election in test_mixture_fit.py (where the normal
+    honest model invents fraud and the diagnostic reads no turnout excess): with fraud injected
+    (fi = 0.12, fe = 0.01, α = 2) the normal model's incremental stations lie at a turnout excess
+    and most of the fraudulent votes are manufactured."""
+    rng = np.random.default_rng(1)
+    registered = rng.integers(80, 2000, 2500).astype(float)
+    p = MixtureParameters(0.12, 0.01, 2.0, 0.6, 0.45, 0.06, 0.07, 0.2, -0.4, epsilon=0.1, kappa=3.0)
+    sim = simulate(p, 2500, seed=1, registered=registered, voters=0.6 * registered)
+    args = (sim.turnout, sim.leader_share, registered, 0.6 * registered)
+    res = fit_fraud_mixture(*args)
+    votes = expected_fraud_votes(res, *args[:3], voters=args[3])
+    misfit = honest_misfit(res.parameters, *clip_rates(*args), votes.stations, registered, noise=res.honest_context)
+    assert misfit.turnout_excess
+    assert misfit.high_p_median_z_turnout > 1.0 and misfit.manufactured_share > 0.5

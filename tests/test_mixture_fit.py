@@ -15,6 +15,7 @@ from analysis.stats.mixture import (
     clip_rates,
     expected_fraud_votes,
     fit_fraud_mixture,
+    honest_misfit,
     simulate,
     station_posterior,
 )
@@ -230,6 +231,15 @@ def test_heavy_tailed_clean_election_normal_model_invents_fraud_scale_mixture_do
     args = (sim.turnout, sim.leader_share, registered, 0.6 * registered)
     normal = fit_fraud_mixture(*args)
     assert normal.lr_pvalue < 1e-6 and normal.fi_low > 0.0
+    # ... and the misfit diagnostic says so: the stations the invented component takes lie in the
+    # leader-share tail without a turnout excess, and most of its "fraud votes" are stolen, not
+    # manufactured (as on pl2020r1; docs/fraud_mixture.md).
+    votes = expected_fraud_votes(normal, *args[:3], voters=args[3])
+    misfit = honest_misfit(
+        normal.parameters, *clip_rates(*args), votes.stations, registered, noise=normal.honest_context
+    )
+    assert not misfit.turnout_excess and misfit.manufactured_share < 0.5
+    assert misfit.share_beyond_3 > 2 * misfit.normal_share_beyond_3
     mixed = fit_fraud_mixture(*args, honest="scale_mixture")
     assert mixed.no_fraud_selected and mixed.fi == 0.0 and mixed.fi_low == 0.0
     assert mixed.epsilon == pytest.approx(0.1, abs=0.05)
