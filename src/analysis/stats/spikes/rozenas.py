@@ -19,15 +19,15 @@ from analysis.stats.montecarlo import mc_pvalue
 from analysis.stats.spikes.betabinomial import BetaBinomialMixture, select_beta_binomial_mixture
 from analysis.stats.spikes.rkd import (
     KDE_FUNCTIONS,
-    EnvelopeUnit,
     PosteriorResampler,
     _bin_shares,
     _kde_on_grid,  # noqa: F401  (tests check the exact kernel sum here)
     _kde_on_grid_binned,  # noqa: F401
-    envelope_unit,
+    run_envelopes,
 )
 
 ROZENAS_SOURCE = "Rozenas (2017), Political Analysis 25(1), 41-56, section 4 (resampled kernel density)"
+NULLS = ("posterior", "bootstrap")
 ROZENAS_REFERENCE_RU2011_PCT = 0.97  # Rozenas (2017): F for United Russia 2011, 95,045 stations
 
 
@@ -91,11 +91,27 @@ class RozenasResult(FlatResult):
     turnout_model: BetaBinomialMixture = field(repr=False, default=None)
     vote_model: BetaBinomialMixture = field(repr=False, default=None)
     source: str = ROZENAS_SOURCE
+    null: str = "posterior"  # which draws null_spike_share_pct holds (NULLS)
 
     @property
     def excess_stations(self) -> float:
         """Stations in spikes: F / 100 times the stations used."""
         return self.spike_share_pct / 100 * self.n_stations
+
+
+def _spike_share_pct(shares_2d, envelope, mean_share, kde_fn, grid_size: int, bandwidth: float) -> np.ndarray:
+    """F of each row of shares against one envelope and mean bin share (per cent)."""
+    above = kde_fn(shares_2d, grid_size, bandwidth) > envelope
+    return 100.0 * np.sum(np.maximum(_bin_shares(shares_2d, grid_size) - mean_share, 0.0) * above, axis=1)
+
+
+def _bootstrap_resampler(rng, registered, turnout_model, vote_model) -> PosteriorResampler:
+    """Pseudo-data from the fitted mixtures (t ~ turnout mixture(N), v ~ vote mixture(t), the same
+    N; stations drawing t = 0 left out, as in the data) and their posterior resampler."""
+    ballots = turnout_model.draw(rng, registered)
+    votes = vote_model.draw(rng, ballots)
+    ok = ballots > 0
+    return PosteriorResampler.from_models(votes[ok], ballots[ok], registered[ok], turnout_model, vote_model)
 
 
 def _select_mixture(counts: tuple) -> BetaBinomialMixture:
@@ -120,6 +136,7 @@ def rozenas_spikes(
     kde: str = "binned",
     other_kde: bool = True,
     n_null: int = 20,
+    null: str = "posterior",
     n_jobs: int = 1,
     scheduler: str | None = "local",
 ) -> RozenasResult:
@@ -228,6 +245,8 @@ def rozenas_spikes(
     >>> r.n_stations, r.grid.size, r.null_spike_share_pct.size, 0 <= r.statistic < 100
     (400, 1001, 4, True)
     """
+    if null not in NULLS:
+        raise ValueError(f"null={null!r}: expected one of {NULLS}")
     if kde not in KDE_FUNCTIONS:
         raise ValueError(f"kde={kde!r}: expected 'binned' (as R's density) or 'exact'")
     v = np.asarray(votes, dtype=np.int64)
@@ -253,20 +272,22 @@ def rozenas_spikes(
     share = v / t
     obs_density = kde_fn(share[None, :], grid_size, bandwidth)[0]
     obs_share = _bin_shares(share[None, :], grid_size)[0]
-    resampler = PosteriorResampler.from_models(v, t, big_n, m_t, m_v)
     # one SeedSequence child per chunk of resamples (the last for the null draws): the same draws
     # whichever process runs a chunk and however chunks are grouped into work units
     sizes = [min(chunk, n_resamples - start) for start in range(0, n_resamples, chunk)]
     streams = rng.bit_generator.seed_seq.spawn(len(sizes) + 1)
-    groups = np.array_split(np.arange(len(sizes)), min(len(sizes), 1 if n_jobs == 1 else 4 * n_jobs))
-    units = [
-        EnvelopeUnit(resampler, tuple(streams[i] for i in g), tuple(sizes[i] for i in g), grid_size, bandwidth, kdes)
-        for g in groups
-    ]
-    parts, _ = map_units(envelope_unit, units, scheduler=scheduler, n_workers=n_jobs, progress=False)
-    envelopes = np.max([p[0] for p in parts], axis=0)
+    resamplers = [PosteriorResampler.from_models(v, t, big_n, m_t, m_v)]
+    runs = [list(zip(streams[:-1], sizes))]
+    if null == "bootstrap":
+        # parametric bootstrap: pseudo-data from the fitted mixtures (same N, mixtures kept fixed),
+        # then the whole procedure on each pseudo-data set, its own resamples and envelope
+        for child in streams[-1].spawn(n_null):
+            data_seed, chunk_seed = child.spawn(2)
+            resamplers.append(_bootstrap_resampler(np.random.default_rng(data_seed), big_n, m_t, m_v))
+            runs.append(list(zip(chunk_seed.spawn(len(sizes)), sizes)))
+    scored = run_envelopes(resamplers, runs, grid_size, bandwidth, kdes, n_jobs=n_jobs, scheduler=scheduler)
+    envelopes, mean_share = scored[0]
     env = envelopes[0]
-    mean_share = np.sum([p[1] for p in parts], axis=0) / (n_resamples * v.size)
     spike_bins = obs_density > env
     excess = np.maximum(obs_share - mean_share, 0.0)
     f_pct = float(100.0 * excess[spike_bins].sum())
@@ -274,18 +295,22 @@ def rozenas_spikes(
     if other_kde:
         obs_other = KDE_FUNCTIONS[kdes[1]](share[None, :], grid_size, bandwidth)[0]
         f_other = float(100.0 * excess[obs_other > envelopes[1]].sum())
-    # calibration: F of data drawn from the null itself, against the same envelope and mean
-    null_rng = np.random.default_rng(streams[-1])
-    null_f = np.empty(n_null)
-    for start in range(0, n_null, chunk):
-        y = resampler.draw_shares(null_rng, min(chunk, n_null - start))
-        above = kde_fn(y, grid_size, bandwidth) > env
-        null_f[start : start + y.shape[0]] = 100.0 * np.sum(
-            np.maximum(_bin_shares(y, grid_size) - mean_share, 0.0) * above, axis=1
+    if null == "bootstrap":
+        null_f = np.array(
+            [
+                _spike_share_pct((r.votes / r.ballots)[None, :], e[0], m, kde_fn, grid_size, bandwidth)[0]
+                for r, (e, m) in zip(resamplers[1:], scored[1:])
+            ]
         )
+    else:  # posterior draws scored against the data's envelope and mean: a reference level only
+        null_rng = np.random.default_rng(streams[-1])
+        null_f = np.empty(n_null)
+        for start in range(0, n_null, chunk):
+            y = resamplers[0].draw_shares(null_rng, min(chunk, n_null - start))
+            null_f[start : start + y.shape[0]] = _spike_share_pct(y, env, mean_share, kde_fn, grid_size, bandwidth)
     return RozenasResult(
         statistic=f_pct,
-        pvalue=mc_pvalue(f_pct, null_f, "greater"),
+        pvalue=mc_pvalue(f_pct, null_f, "greater") if null == "bootstrap" and n_null else float("nan"),
         spike_share_pct=f_pct,
         n_stations=int(v.size),
         n_excluded=n_excluded,
@@ -302,4 +327,5 @@ def rozenas_spikes(
         vote_model=m_v,
         null_spike_share_pct=null_f,
         spike_share_other_kde_pct=f_other,
+        null=null,
     )
