@@ -227,7 +227,9 @@ def test_mixture_draw_follows_the_beta_binomial_mixture():
     """BetaBinomialMixture.draw (the bootstrap's pseudo-data): chi-square against scipy's pmf."""
     mix = BB.BetaBinomialMixture(np.array([0.3, 0.7]), np.array([2.0, 9.0]), np.array([6.0, 3.0]), 0.0, 0)
     k = mix.draw(np.random.default_rng(6), np.full(30_000, 12))
-    expected = sum(w * stats.betabinom.pmf(np.arange(13), 12, a, b) for w, a, b in zip(mix.weights, mix.alpha, mix.beta))
+    expected = sum(
+        w * stats.betabinom.pmf(np.arange(13), 12, a, b) for w, a, b in zip(mix.weights, mix.alpha, mix.beta)
+    )
     assert _chisquare_pvalue(np.bincount(k, minlength=13), expected * k.size) > 1e-3
     one = BB.BetaBinomialMixture(np.array([1.0]), np.array([3.0]), np.array([4.0]), 0.0, 0)
     k = one.draw(np.random.default_rng(7), np.full(30_000, 12))

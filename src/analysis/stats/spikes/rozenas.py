@@ -41,8 +41,9 @@ class RozenasResult(FlatResult):
         F, the percentage of stations in spikes (also ``spike_share_pct``).
     pvalue : float
         Monte Carlo p-value of F against the F of ``null_spike_share_pct`` (one-sided,
-        (1 + #{null F >= F}) / (n_null + 1)); NaN without null draws. A calibration of the
-        estimate added here, not part of Rozenas's method.
+        (1 + #{null F >= F}) / (n_null + 1)) with the parametric-bootstrap null; NaN with the
+        posterior-draw null (not exchangeable with the data) or without null draws. A
+        calibration of the estimate added here, not part of Rozenas's method.
     spike_share_pct : float
         F.
     n_stations, n_excluded : int
@@ -53,7 +54,10 @@ class RozenasResult(FlatResult):
         The densities and bin shares on the grid, and where the observed density beats
         every resample.
     null_spike_share_pct : numpy.ndarray
-        F of data drawn from the null itself.
+        F of the null's draws: bootstrap pseudo-data through the whole procedure, or posterior
+        resamples against the data's envelope (``null``).
+    null : str
+        Which null: 'bootstrap' or 'posterior'.
     spike_share_other_kde_pct : float
         F with the other density computation (exact / binned).
     turnout_model, vote_model : BetaBinomialMixture
@@ -172,18 +176,33 @@ def rozenas_spikes(
     Null hypothesis: shares come from the smooth beta-binomial model (no fraud); then F is near
     0 but not 0: in each of the ``grid_size`` bins the observed density beats the maximum of R
     resamples with probability about 1 / (R + 1) by chance, and such a bin then adds its
-    positive excess. ``null_spike_share_pct`` measures that level directly: F of ``n_null``
-    further draws from the null, scored against the same envelope and mean (this calibration
-    is not in Rozenas' package; it is what F of clean data of this size looks like). F is an
-    estimate; it shrinks as ``n_resamples`` grows (a higher envelope). ``pvalue`` compares it
-    with the null draws' F (one-sided, at best 1 / (n_null + 1)). Randomness only through
-    ``seed``: chunks of ``chunk`` resamples draw from their own ``SeedSequence`` children, so the
-    numbers do not depend on ``n_jobs`` (since this layout, December 2026, F differs from earlier
-    versions' by Monte Carlo noise only: same distribution, another random stream). ``models`` =
-    (turnout mixture, vote mixture) skips the fits; otherwise they are fitted on ``fit_stations``
-    stations drawn at random (all when None): the mixtures only set the prior of each station's
-    posterior rate, which the station's own counts dominate, and EM on 95,000 stations costs
-    minutes. The draws are :class:`~analysis.stats.spikes.rkd.PosteriorResampler`'s.
+    positive excess. F is an estimate; it shrinks as ``n_resamples`` grows (a higher envelope).
+    Its calibration is not in Rozenas' package; ``null`` chooses it:
+
+    * ``"bootstrap"``: a parametric bootstrap (Davison & Hinkley 1997, section 4.2.3). ``n_null``
+      pseudo-data sets are drawn from the fitted mixtures (t ~ turnout mixture(N) with every
+      station's N, v ~ vote mixture(t); the mixtures are kept fixed, not refitted, so the
+      uncertainty of the fit is not in the null) and each goes through the whole procedure: its
+      own posterior resamples, envelope, mean and F. Under the model the data and the
+      pseudo-data are exchangeable, so ``pvalue`` = (1 + #{null F >= F}) / (n_null + 1) is a
+      Monte Carlo p-value; its p-values are uniform on clean synthetic elections that are not
+      beta-binomial mixtures (tests/test_rozenas.py). Cost: n_null + 1 full runs.
+    * ``"posterior"`` (default): ``n_null`` further posterior resamples scored against the data's
+      envelope and mean, at the cost of n_null resamples. These are not exchangeable with the data
+      (every one adds posterior and binomial spread to the data's own shares, so its histogram is
+      smoother than the data's), so their F is only a lower reference for the data's;
+      ``pvalue`` is NaN. On the clean control pl2020r2 (t = ballots counted, 500 resamples) the
+      data's F was above all 20 of them.
+
+    Randomness only through ``seed``: chunks of ``chunk`` resamples draw from their own
+    ``SeedSequence`` children (each bootstrap draw from its own child of the null's), so the
+    numbers do not depend on ``n_jobs`` (the stream changed in December 2026, with the chunked
+    layout and again with the single-precision beta rates of
+    :class:`~analysis.stats.spikes.rkd.PosteriorResampler`: F differs from earlier versions' by
+    Monte Carlo noise only). ``models`` = (turnout mixture, vote mixture) skips the fits;
+    otherwise they are fitted on ``fit_stations`` stations drawn at random (all when None): the
+    mixtures only set the prior of each station's posterior rate, which the station's own counts
+    dominate, and EM on 95,000 stations costs minutes.
 
     Parameters
     ----------
@@ -217,7 +236,10 @@ def rozenas_spikes(
         Also compute the other density's envelope for ``spike_share_other_kde_pct`` (default
         True); False skips it (NaN) and about a tenth of the work.
     n_null : int, optional
-        Draws from the null scored like the data (default 20).
+        Draws of the null scored like the data (default 20).
+    null : {'posterior', 'bootstrap'}, optional
+        Which null (default 'posterior': cheap, a reference level without p-value; 'bootstrap':
+        the calibrated parametric bootstrap, ``n_null`` full runs).
     n_jobs : int, optional
         Worker processes over chunks of resamples (:func:`analysis.core.execution.map_units`;
         default 1: this process). The results do not depend on it: each chunk has its own seed,
@@ -233,6 +255,8 @@ def rozenas_spikes(
     References
     ----------
     Rozenas (2017), Political Analysis 25(1), 41-56, section 4 (the RKD method and F).
+    Davison, A. C. & Hinkley, D. V. (1997). Bootstrap Methods and their Application, section
+    4.2.3 (parametric bootstrap tests) and eq. 4.11 (the Monte Carlo p-value).
 
     Examples
     --------
@@ -244,6 +268,9 @@ def rozenas_spikes(
     >>> r = rozenas_spikes(votes, ballots, registered, n_resamples=20, max_components=1, n_null=4, seed=1)
     >>> r.n_stations, r.grid.size, r.null_spike_share_pct.size, 0 <= r.statistic < 100
     (400, 1001, 4, True)
+    >>> b = rozenas_spikes(votes, ballots, registered, n_resamples=10, max_components=1, n_null=4, null="bootstrap", seed=1)
+    >>> b.null, b.pvalue in (0.2, 0.4, 0.6, 0.8, 1.0)
+    ('bootstrap', True)
     """
     if null not in NULLS:
         raise ValueError(f"null={null!r}: expected one of {NULLS}")
