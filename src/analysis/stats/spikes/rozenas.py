@@ -189,10 +189,11 @@ def rozenas_spikes(
       beta-binomial mixtures (tests/test_rozenas.py). Cost: n_null + 1 full runs.
     * ``"posterior"`` (default): ``n_null`` further posterior resamples scored against the data's
       envelope and mean, at the cost of n_null resamples. These are not exchangeable with the data
-      (every one adds posterior and binomial spread to the data's own shares, so its histogram is
-      smoother than the data's), so their F is only a lower reference for the data's;
-      ``pvalue`` is NaN. On the clean control pl2020r2 (t = ballots counted, 500 resamples) the
-      data's F was above all 20 of them.
+      by construction (each is drawn around the data and adds posterior and binomial spread to
+      them), so their rank is no p-value: ``pvalue`` is NaN and their F is a reference level only.
+      Measured (19 draws of 100 resamples), their mean F is close to the bootstrap's on clean
+      synthetic elections of 25,000 stations (0.37-0.45 % against 0.32-0.42 %) and on pl2020
+      with t = ballots counted (0.33-0.47 % against 0.32-0.39 %).
 
     Randomness only through ``seed``: chunks of ``chunk`` resamples draw from their own
     ``SeedSequence`` children (each bootstrap draw from its own child of the null's), so the
