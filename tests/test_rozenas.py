@@ -206,7 +206,7 @@ def test_one_component_mixture_needs_no_component_draw():
 
 def test_same_numbers_whatever_the_number_of_workers():
     """Every chunk of resamples has its own SeedSequence child: 1 or 2 worker processes, or chunks
-    grouped differently, give identical envelopes, mean shares, F and null draws."""
+    grouped differently, give identical envelopes, mean shares, F and null draws (both nulls)."""
     rng = np.random.default_rng(33)
     big_n = rng.integers(50, 2000, 3000)
     t = rng.binomial(big_n, 0.6)
@@ -221,6 +221,9 @@ def test_same_numbers_whatever_the_number_of_workers():
         np.testing.assert_array_equal(other.resampled_max, serial.resampled_max)
         np.testing.assert_array_equal(other.resampled_mean_share, serial.resampled_mean_share)
         np.testing.assert_array_equal(other.null_spike_share_pct, serial.null_spike_share_pct)
+    boot = [S.rozenas_spikes(v, t, big_n, **(kw | dict(null="bootstrap", n_null=3)), n_jobs=j) for j in (1, 2)]
+    np.testing.assert_array_equal(boot[0].null_spike_share_pct, boot[1].null_spike_share_pct)
+    assert boot[0].spike_share_pct == serial.spike_share_pct and boot[0].pvalue == boot[1].pvalue
     without_other = S.rozenas_spikes(v, t, big_n, other_kde=False, **kw)
     assert without_other.spike_share_pct == serial.spike_share_pct and np.isnan(without_other.spike_share_other_kde_pct)
 

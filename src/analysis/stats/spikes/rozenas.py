@@ -186,7 +186,10 @@ def rozenas_spikes(
       own posterior resamples, envelope, mean and F. Under the model the data and the
       pseudo-data are exchangeable, so ``pvalue`` = (1 + #{null F >= F}) / (n_null + 1) is a
       Monte Carlo p-value; its p-values are uniform on clean synthetic elections that are not
-      beta-binomial mixtures (tests/test_rozenas.py). Cost: n_null + 1 full runs.
+      beta-binomial mixtures (tests/test_rozenas.py). Cost: n_null + 1 full runs. It is exact
+      only if the fitted mixtures describe the clean data: on the clean pl2020 rounds with t =
+      ballots counted the data's F was above all 19 draws (of 100 resamples) in 3 of 8 runs,
+      against a nominal 1 in 20 (with t = valid ballots in none of 8).
     * ``"posterior"`` (default): ``n_null`` further posterior resamples scored against the data's
       envelope and mean, at the cost of n_null resamples. These are not exchangeable with the data
       by construction (each is drawn around the data and adds posterior and binomial spread to
