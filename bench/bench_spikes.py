@@ -18,6 +18,10 @@ of ``--rozenas-jobs``: wall time and CPU time of this process and its worker pro
 (identical for every worker count: the chunks of resamples carry their own seeds).
 
     python bench/bench_spikes.py [--only kobak|rozenas] [--rozenas-resamples 1000] [--rozenas-jobs 1 2]
+                                 [--rozenas-bootstrap 19 50]
+
+``--rozenas-bootstrap DRAWS RESAMPLES`` also times notebook 06's calibration of F (the whole
+procedure on DRAWS pseudo-elections of RESAMPLES resamples each, the fitted mixtures reused).
 
 ``make bench`` runs it with the defaults; the ru2011 parts exit 0 with a note when the data are
 unavailable. Peak memory is numpy's traced allocation peak (``tracemalloc``) above the loaded tables.
@@ -103,7 +107,7 @@ def _cpu_with_children() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def bench_rozenas(stations, votes, n_resamples: int, jobs: list[int]) -> None:
+def bench_rozenas(stations, votes, n_resamples: int, jobs: list[int], bootstrap: tuple[int, int] = (0, 0)) -> None:
     """Rozenas's RKD estimate on ru2011, t = valid ballots, as in R's spikes (mixtures on 10,000 stations)."""
     lv = measures.leader_votes(stations, votes, LEADER)
     v, t, big_n = notebook.leader_counted_registered(ELECTION, stations, lv, total="valid")
@@ -120,6 +124,26 @@ def bench_rozenas(stations, votes, n_resamples: int, jobs: list[int]) -> None:
             f"  n_jobs={n_jobs}: wall {wall:6.1f} s, CPU {cpu:6.1f} s (with workers), F = {res.spike_share_pct:.4f} % "
             f"({res.n_stations:,} stations)  {'met' if wall <= TARGET_ROZENAS_S else 'MISSED'}"
         )
+    draws, resamples = bootstrap
+    if draws:  # notebook 06's calibration: the whole procedure on `draws` pseudo-elections, mixtures kept
+        cpu0, wall0 = _cpu_with_children(), time.perf_counter()
+        boot = spikes.rozenas_spikes(
+            v,
+            t,
+            big_n,
+            n_resamples=resamples,
+            n_null=draws,
+            null="bootstrap",
+            other_kde=False,
+            seed=3,
+            n_jobs=jobs[-1],
+            models=(res.turnout_model, res.vote_model),
+        )
+        wall, cpu = time.perf_counter() - wall0, _cpu_with_children() - cpu0
+        print(
+            f"  bootstrap null, {draws} draws of {resamples} resamples (n_jobs={jobs[-1]}): wall {wall:6.1f} s, CPU {cpu:6.1f} s, "
+            f"F = {boot.spike_share_pct:.4f} %, p = {boot.pvalue:.3f}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,6 +151,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["kobak", "rozenas"], default=None, help="run only this part")
     parser.add_argument("--rozenas-resamples", type=int, default=1000)
     parser.add_argument("--rozenas-jobs", type=int, nargs="+", default=[1, 2], help="worker counts to time")
+    parser.add_argument(
+        "--rozenas-bootstrap",
+        type=int,
+        nargs=2,
+        default=[0, 0],
+        metavar=("DRAWS", "RESAMPLES"),
+        help="also time the parametric-bootstrap null (notebook 06: 19 50); default off",
+    )
     args = parser.parse_args(argv)
     if args.only != "rozenas":
         bench_calibration_tests()
@@ -136,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench_spikes: skipped: {ELECTION} unavailable ({exc})")
         return 0
     if args.only != "kobak":
-        bench_rozenas(stations, votes, args.rozenas_resamples, args.rozenas_jobs)
+        bench_rozenas(stations, votes, args.rozenas_resamples, args.rozenas_jobs, tuple(args.rozenas_bootstrap))
     if args.only == "rozenas":
         return 0
     sample = spikes.sample_from_tables(stations, measures.leader_votes(stations, votes, LEADER))

@@ -77,6 +77,15 @@ class BetaBinomialMixture:
         r = np.exp(lj)
         return r / r.sum(axis=1, keepdims=True)
 
+    def draw(self, rng: np.random.Generator, n) -> np.ndarray:
+        """One count out of each n from the mixture itself (its prior, not a posterior): a component
+        with probability w_l, a rate from Beta(alpha_l, beta_l), k ~ Binomial(n, rate)."""
+        n = np.asarray(n, dtype=np.int64)
+        comp = np.minimum(
+            np.searchsorted(np.cumsum(self.weights), rng.random(n.shape), side="right"), self.weights.size - 1
+        )
+        return rng.binomial(n, rng.beta(self.alpha[comp], self.beta[comp]))
+
 
 _LOG_AB_BOUNDS = (-3.0, 10.0)  # log alpha, log beta: 0.05 .. 22,000 (a concentration cap, not a prior)
 

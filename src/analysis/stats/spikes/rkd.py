@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis.core.execution import map_units
 from analysis.stats.spikes.betabinomial import BetaBinomialMixture
 
 
@@ -68,8 +69,10 @@ def _kde_on_grid_binned(shares_2d: np.ndarray, grid_size: int, bandwidth: float)
     frac = pos - left
     left += (n_lat * np.arange(rows))[:, None]
     size = rows * n_lat + 1
-    mass = np.bincount(left.ravel(), weights=(1.0 - frac).ravel(), minlength=size)
-    mass[1:] += np.bincount(left.ravel(), weights=frac.ravel(), minlength=size)[:-1]
+    left = left.ravel()
+    upper = np.bincount(left, weights=frac.ravel(), minlength=size)  # the weight frac goes one point up
+    mass = np.bincount(left, minlength=size) - upper  # 1 - frac stays: one weighted bincount, not two
+    mass[1:] += upper[:-1]
     mass = mass[:-1]
     mass = mass.reshape(rows, n_lat) / n
     reach = int(np.ceil(6 * bandwidth / step))  # lags beyond 6 bw carry < 2e-8 of the kernel's peak
@@ -135,7 +138,7 @@ class PosteriorResampler:
 
         def cum(model, k, n):
             resp = np.cumsum(model.responsibilities(k, n), axis=1)
-            return np.ascontiguousarray(resp[:, :-1].T)
+            return np.ascontiguousarray(resp[:, :-1].T, dtype=np.float32)
 
         return cls(
             votes,
@@ -143,28 +146,36 @@ class PosteriorResampler:
             registered,
             cum(turnout_model, ballots, registered),
             cum(vote_model, votes, ballots),
-            np.asarray(turnout_model.alpha, float),
-            np.asarray(turnout_model.beta, float),
-            np.asarray(vote_model.alpha, float),
-            np.asarray(vote_model.beta, float),
+            np.asarray(turnout_model.alpha, np.float32),
+            np.asarray(turnout_model.beta, np.float32),
+            np.asarray(vote_model.alpha, np.float32),
+            np.asarray(vote_model.beta, np.float32),
         )
 
     @staticmethod
     def _posterior_rates(rng, cum, alpha, beta, k, n, m):
         """m draws per station of the posterior rate Beta(k + alpha_c, n - k + beta_c), c drawn
-        with its posterior probability by inverting the cumulative probabilities with one uniform."""
+        with its posterior probability by inverting the cumulative probabilities with one uniform.
+
+        The beta variate is X / (X + Y) with X ~ Gamma(k + alpha_c), Y ~ Gamma(n - k + beta_c)
+        (numpy's own ``beta`` does the same, one pair at a time) drawn in single precision: the
+        rate is exact to float32 rounding (relative 6e-8, far below one count in 1 / n of the
+        binomial that uses it) and the whole draw costs about 10 % less than ``Generator.beta``."""
         size = (m, k.size)
-        if cum.shape[0] == 0:
-            return rng.beta(k + alpha[0], n - k + beta[0], size=size)
-        u = rng.random(size)
-        comp = np.zeros(size, dtype=np.uint8)  # at most 256 components
-        for below in cum:
-            comp += u > below
+        comp = np.zeros(size, dtype=np.uint8)  # at most 256 components; one component: no draw
+        if cum.shape[0]:
+            u = rng.random(size, dtype=np.float32)
+            for below in cum:
+                comp += u > below
         a = alpha.take(comp)
-        a += k
+        a += k.astype(np.float32)
         b = beta.take(comp)
-        b += n - k
-        return rng.beta(a, b)
+        b += (n - k).astype(np.float32)
+        x = rng.standard_gamma(a, dtype=np.float32, out=a)
+        y = rng.standard_gamma(b, dtype=np.float32, out=b)
+        y += x
+        x /= y
+        return x
 
     def draw_counts(self, rng: np.random.Generator, m: int) -> tuple[np.ndarray, np.ndarray]:
         """(t*, v*): m resamples of every station (m x stations each)."""
@@ -177,7 +188,7 @@ class PosteriorResampler:
     def draw_shares(self, rng: np.random.Generator, m: int) -> np.ndarray:
         """v* / t* (0 where t* = 0): m resamples of every station's vote share."""
         t_star, v_star = self.draw_counts(rng, m)
-        return np.divide(v_star, t_star, out=np.zeros(v_star.shape), where=t_star > 0)
+        return v_star / np.maximum(t_star, 1)  # v* = 0 where t* = 0
 
 
 @dataclass(frozen=True)
@@ -203,3 +214,29 @@ def envelope_unit(unit: EnvelopeUnit) -> tuple[np.ndarray, np.ndarray]:
             np.maximum(env[row], KDE_FUNCTIONS[name](shares, unit.grid_size, unit.bandwidth).max(axis=0), out=env[row])
         counts += _bin_counts(shares.reshape(1, -1), unit.grid_size)[0]  # all resamples as one row
     return env, counts
+
+
+def run_envelopes(
+    resamplers, streams, grid_size: int, bandwidth: float, kdes: tuple, *, n_jobs: int = 1, scheduler=None
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Envelope and mean bin share of every run: ``resamplers[i]`` resampled in chunks of
+    ``streams[i]`` = [(SeedSequence child, resamples), ...]. All runs' chunks go to one
+    :func:`~analysis.core.execution.map_units` call (with ``n_jobs`` > 1 about 4 units per worker
+    in all); returns per run (envelopes kdes x grid_size, mean share of stations per grid bin)."""
+    per_run = 1 if n_jobs == 1 else max(1, -(-4 * n_jobs // len(resamplers)))
+    units, owner = [], []
+    for i, (resampler, run) in enumerate(zip(resamplers, streams)):
+        for g in np.array_split(np.arange(len(run)), min(len(run), per_run)):
+            units.append(
+                EnvelopeUnit(
+                    resampler, tuple(run[j][0] for j in g), tuple(run[j][1] for j in g), grid_size, bandwidth, kdes
+                )
+            )
+            owner.append(i)
+    parts, _ = map_units(envelope_unit, units, scheduler=scheduler, n_workers=n_jobs, progress=False)
+    out = []
+    for i, (resampler, run) in enumerate(zip(resamplers, streams)):
+        mine = [p for p, o in zip(parts, owner) if o == i]
+        n_draws = sum(m for _, m in run) * resampler.votes.size
+        out.append((np.max([p[0] for p in mine], axis=0), np.sum([p[1] for p in mine], axis=0) / n_draws))
+    return out
