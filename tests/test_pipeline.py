@@ -315,6 +315,33 @@ def test_plan_makefile_format(planned):
     assert len(run_stamps) == 8 and run_stamps[0] == "build/stamps/reg/01_region_only.done"
 
 
+def test_plan_orders_the_longest_chains_first(planned):
+    """make -j starts runs in PLAN_RUN_ORDER: by the summed `cost` of the run and its costliest
+    chain of readers, ties in configured order; an undeclared cost is config.DEFAULT_COST."""
+    costs = {"01_region_only": 1, "02_protocols": 10, "03_dist": 2, "07_calibration": 11}
+    for nb, cost in costs.items():
+        path = planned / "config" / "notebooks" / f"{nb}.yml"
+        _write(path, {**yaml.safe_load(path.read_text(encoding="utf-8")), "cost": cost})
+    plan = _plan(planned)
+    # st1/02 (10) is read by st1/03 (2) and reg/02 (10), which reg/03 (2) reads: 10 + 10 + 2
+    assert [str(r) for r in run_plan.run_order(plan)] == [
+        "st1/02_protocols",  # 22
+        "reg/02_protocols",  # 12
+        "st2/02_protocols",  # 12
+        "syn/07_calibration",  # 11
+        "reg/03_dist",  # 2
+        "st1/03_dist",  # 2
+        "st2/03_dist",  # 2
+        "reg/01_region_only",  # 1
+    ]
+    order = next(x for x in run_plan.makefile(plan).splitlines() if x.startswith("PLAN_RUN_ORDER := "))
+    assert order.split()[2:] == [r.stamp for r in run_plan.run_order(plan)]
+    path = planned / "config" / "notebooks" / "03_dist.yml"
+    _write(path, {**yaml.safe_load(path.read_text(encoding="utf-8")), "cost": -1})
+    with pytest.raises(config.ConfigError, match=r"03_dist.yml: cost: -1 must be a number >= 0"):
+        _plan(planned)
+
+
 def _edit_orphan_declaration(root):
     _write(root / "config/notebooks/09_new.yml", {"levels": ["station"]})
 
