@@ -39,9 +39,7 @@ ELECTION_ID = paths.ELECTION_ID
 NOTEBOOK_KEYS = ("levels", "requires", "parameters", "budget", "cost")
 # `budget`: which speed budget `make bench` counts the notebook in (issue 10: the tests; 11: fraud estimators)
 BUDGETS = ("tests", "fraud_estimators", "other")
-# `cost`: typical CPU seconds of one run (on a ~100,000-station election where it reads one); only
-# orders the runs of `make all` (report.plan.run_order), never what they compute
-DEFAULT_COST = 30.0
+DEFAULT_COST = 30.0  # `cost`: typical CPU seconds of one run; orders `make all` (report.plan.run_order)
 PARAMETER_KEYS = ("default", "help", *parameters.RULE_KEYS)
 REQUIREMENT_KEYS = {"notebook": ("notebook", "election", "levels"), "data": ("data", "levels")}
 # key: (allowed types, required). `dataset` and `leader` are required for station and region levels.
