@@ -17,6 +17,7 @@ import time
 import nbformat
 import pytest
 import yaml
+from PIL import Image
 
 from analysis.core import config, paths
 from analysis.core.results import write_results
@@ -38,7 +39,7 @@ def project(tmp_path, monkeypatch):
     (tmp_path / "config" / "elections").mkdir(parents=True)
     (tmp_path / "config" / "notebooks").mkdir()
     (tmp_path / "config" / "analysis.yml").write_text(yaml.safe_dump({"alpha": {"default": 0.05, "help": "level"}}))
-    for nb in ("demo", "broken", "slow"):
+    for nb in ("demo", "broken", "slow", "figure"):
         declaration = {
             "levels": ["station"],
             "requires": [{"data": "{control}"}],
@@ -78,6 +79,13 @@ def project(tmp_path, monkeypatch):
     )
     make_nb("broken", "raise ValueError('deliberate failure for the test')")
     make_nb(
+        "figure",
+        "from PIL import Image\nfrom analysis.core import paths\nfrom analysis.core.results import write_results\n"
+        "folder = paths.figures_dir(election)\nfolder.mkdir(parents=True, exist_ok=True)\n"
+        "Image.new('RGB', (1200, 600), 'white').save(folder / 'figure__wide.png')\n"
+        "write_results(election, 'figure', {'n': n})",
+    )
+    make_nb(
         "slow",
         "import time\nfrom analysis.core.results import write_results\n"
         "write_results(election, 'slow', {'n': n})\ntime.sleep(120)",
@@ -94,6 +102,14 @@ def test_run_passes_merged_parameters_and_renders_html(project):
     results = json.loads((project / "reports" / "results" / "demo" / "demo.json").read_text())
     assert _numbers(results) == {"alpha": 0.01, "n": 4}  # override beats default; election params beat notebook default
     assert executed.with_suffix(".html").exists()
+
+
+def test_run_makes_the_thumbnails_of_its_figures(project):
+    """Each run makes the index's thumbnails of its figures (in parallel under make -j)."""
+    pipeline.run_notebook("demo", "figure")
+    thumb = project / "reports" / "figures" / "demo" / "thumbs" / "figure__wide.png"
+    with Image.open(thumb) as im:
+        assert im.size == (480, 240)  # within render.THUMB_SIZE, aspect kept
 
 
 def test_run_records_its_provenance(project):
