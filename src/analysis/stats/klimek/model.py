@@ -281,11 +281,17 @@ def _with_fraud(d: _Draws, t, v, fi: float, fe: float, alpha: float, theta: floa
     """Klimek et al.'s fraud applied to honest rates ``(t, v)`` of the copies (common uniforms)."""
     x = np.zeros_like(t)
     inc = d.u < fi
-    ext = (d.u >= fi) & (d.u < fi + fe)
+    ext = ~inc & (d.u < fi + fe)
     x[inc] = np.minimum(theta * d.z[inc], 1.0)
     x[ext] = np.clip(1.0 - theta * d.z[ext], 0.0, 1.0)
-    t2 = t + x * (1.0 - t)
-    won = t * v + x * (1.0 - t) + x**alpha * t * (1.0 - v)
+    # x ** alpha only where fraud touched a copy (0 elsewhere, as 0 ** alpha): the power is the
+    # costliest step of an evaluation, and the fit evaluates this thousands of times
+    x_alpha = np.zeros_like(t)
+    touched = inc | ext
+    x_alpha[touched] = x[touched] ** alpha
+    stays = 1.0 - t
+    t2 = t + x * stays
+    won = t * v + x * stays + x_alpha * t * (1.0 - v)
     with np.errstate(divide="ignore", invalid="ignore"):
         v2 = np.where(t2 > 0, won / t2, v)
     return t2, np.clip(v2, 0.0, 1.0)
