@@ -47,7 +47,7 @@ $(shell mkdir -p build)
 $(file >build/params.new,$(PARAMS))
 $(shell cmp -s build/params.new build/params.txt || mv build/params.new build/params.txt; rm -f build/params.new)
 
-# The plan: PLAN_ELECTIONS, PLAN_RUNS_<election>, PLAN_RUN_STAMPS, PLAN_DATA_STAMPS and one
+# The plan: PLAN_ELECTIONS, PLAN_RUNS_<election>, PLAN_RUN_STAMPS, PLAN_RUN_ORDER, PLAN_DATA_STAMPS and one
 # prerequisite line per run. Goals that need no plan do not build it (nor .venv for it).
 PLAN := build/plan.mk
 NO_PLAN_GOALS := help venv plan test lint clean clean-reports
@@ -57,7 +57,9 @@ endif
 
 ELECTION ?= $(PLAN_ELECTIONS)
 UNKNOWN_ELECTIONS = $(filter-out $(PLAN_ELECTIONS),$(ELECTION))
-RUN_STAMPS = $(foreach e,$(ELECTION),$(PLAN_RUNS_$(e)))
+# In the plan's order (PLAN_RUN_ORDER: the longest chains of runs first), the order in which
+# make -j starts them.
+RUN_STAMPS = $(filter $(foreach e,$(ELECTION),$(PLAN_RUNS_$(e))),$(PLAN_RUN_ORDER))
 DATA_STAMPS = $(filter $(foreach e,$(ELECTION),build/stamps/data/$(e).done),$(PLAN_DATA_STAMPS))
 CHECKED = $(if $(UNKNOWN_ELECTIONS),unknown-election,$(1))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from analysis.stats import klimek, measures
 from analysis.stats.distributions import fingerprint
@@ -91,6 +92,20 @@ def test_honest_parameters_of_a_normal_sample():
     h = klimek.honest_parameters(t, v)
     assert h.turnout_mean == pytest.approx(0.6, abs=0.01) and h.turnout_sd == pytest.approx(0.05, abs=0.005)
     assert h.leader_mean == pytest.approx(0.4, abs=0.01) and h.leader_sd == pytest.approx(0.08, abs=0.008)
+
+
+@pytest.mark.parametrize("n, grid", [(3, 256), (1_000, 256), (20_000, 512)])
+def test_kernel_density_sums_are_scipys_up_to_a_constant(n, grid):
+    """The honest peak's density estimate is scipy's gaussian_kde (Scott's rule) up to its
+    normalising constant: the same values and so the same mode on the grid."""
+    rng = np.random.default_rng(n)
+    sample = np.r_[np.clip(rng.normal(0.55, 0.08, n), 0, 1), np.ones(n // 10)]
+    xs = np.linspace(0.0, 1.0, grid)
+    expected = stats.gaussian_kde(sample)(xs)
+    got = model._gaussian_kde_sums(sample, xs)
+    scale = got[np.argmax(expected)] / expected.max()
+    np.testing.assert_allclose(got, expected * scale, rtol=1e-9, atol=1e-12 * got.max())
+    assert np.argmax(got) == np.argmax(expected)
 
 
 def test_recovers_known_fraud_parameters():

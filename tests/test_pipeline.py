@@ -17,6 +17,7 @@ import time
 import nbformat
 import pytest
 import yaml
+from PIL import Image
 
 from analysis.core import config, paths
 from analysis.core.results import write_results
@@ -38,7 +39,7 @@ def project(tmp_path, monkeypatch):
     (tmp_path / "config" / "elections").mkdir(parents=True)
     (tmp_path / "config" / "notebooks").mkdir()
     (tmp_path / "config" / "analysis.yml").write_text(yaml.safe_dump({"alpha": {"default": 0.05, "help": "level"}}))
-    for nb in ("demo", "broken", "slow"):
+    for nb in ("demo", "broken", "slow", "figure"):
         declaration = {
             "levels": ["station"],
             "requires": [{"data": "{control}"}],
@@ -78,6 +79,13 @@ def project(tmp_path, monkeypatch):
     )
     make_nb("broken", "raise ValueError('deliberate failure for the test')")
     make_nb(
+        "figure",
+        "from PIL import Image\nfrom analysis.core import paths\nfrom analysis.core.results import write_results\n"
+        "folder = paths.figures_dir(election)\nfolder.mkdir(parents=True, exist_ok=True)\n"
+        "Image.new('RGB', (1200, 600), 'white').save(folder / 'figure__wide.png')\n"
+        "write_results(election, 'figure', {'n': n})",
+    )
+    make_nb(
         "slow",
         "import time\nfrom analysis.core.results import write_results\n"
         "write_results(election, 'slow', {'n': n})\ntime.sleep(120)",
@@ -94,6 +102,14 @@ def test_run_passes_merged_parameters_and_renders_html(project):
     results = json.loads((project / "reports" / "results" / "demo" / "demo.json").read_text())
     assert _numbers(results) == {"alpha": 0.01, "n": 4}  # override beats default; election params beat notebook default
     assert executed.with_suffix(".html").exists()
+
+
+def test_run_makes_the_thumbnails_of_its_figures(project):
+    """Each run makes the index's thumbnails of its figures (in parallel under make -j)."""
+    pipeline.run_notebook("demo", "figure")
+    thumb = project / "reports" / "figures" / "demo" / "thumbs" / "figure__wide.png"
+    with Image.open(thumb) as im:
+        assert im.size == (480, 240)  # within render.THUMB_SIZE, aspect kept
 
 
 def test_run_records_its_provenance(project):
@@ -313,6 +329,33 @@ def test_plan_makefile_format(planned):
     assert "build/stamps/syn/07_calibration.done:" in lines
     run_stamps = next(x for x in lines if x.startswith("PLAN_RUN_STAMPS := ")).split()[2:]
     assert len(run_stamps) == 8 and run_stamps[0] == "build/stamps/reg/01_region_only.done"
+
+
+def test_plan_orders_the_longest_chains_first(planned):
+    """make -j starts runs in PLAN_RUN_ORDER: by the summed `cost` of the run and its costliest
+    chain of readers, ties in configured order; an undeclared cost is config.DEFAULT_COST."""
+    costs = {"01_region_only": 1, "02_protocols": 10, "03_dist": 2, "07_calibration": 11}
+    for nb, cost in costs.items():
+        path = planned / "config" / "notebooks" / f"{nb}.yml"
+        _write(path, {**yaml.safe_load(path.read_text(encoding="utf-8")), "cost": cost})
+    plan = _plan(planned)
+    # st1/02 (10) is read by st1/03 (2) and reg/02 (10), which reg/03 (2) reads: 10 + 10 + 2
+    assert [str(r) for r in run_plan.run_order(plan)] == [
+        "st1/02_protocols",  # 22
+        "reg/02_protocols",  # 12
+        "st2/02_protocols",  # 12
+        "syn/07_calibration",  # 11
+        "reg/03_dist",  # 2
+        "st1/03_dist",  # 2
+        "st2/03_dist",  # 2
+        "reg/01_region_only",  # 1
+    ]
+    order = next(x for x in run_plan.makefile(plan).splitlines() if x.startswith("PLAN_RUN_ORDER := "))
+    assert order.split()[2:] == [r.stamp for r in run_plan.run_order(plan)]
+    path = planned / "config" / "notebooks" / "03_dist.yml"
+    _write(path, {**yaml.safe_load(path.read_text(encoding="utf-8")), "cost": -1})
+    with pytest.raises(config.ConfigError, match=r"03_dist.yml: cost: -1 must be a number >= 0"):
+        _plan(planned)
 
 
 def _edit_orphan_declaration(root):

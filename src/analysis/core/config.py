@@ -6,7 +6,8 @@ The formats are in docs/ARCHITECTURE.md ("Configuration"); in short:
   (the rule keys that say which values are accepted: :mod:`analysis.core.parameters`);
 - ``config/notebooks/<nb>.yml``: ``levels`` (election levels it runs for), ``requires`` (runs
   whose results and elections whose data it reads: :class:`Requirement`), ``parameters`` and
-  ``budget`` (the speed budget `make bench` counts it in: :data:`BUDGETS`);
+  ``budget`` (the speed budget `make bench` counts it in: :data:`BUDGETS`) and ``cost`` (its
+  typical CPU seconds: `make all` starts the longest chains of runs first, :data:`DEFAULT_COST`);
 - ``config/elections/<id>.yml``: one election (keys in :data:`ELECTION_KEYS`; ``<id>`` matches
   :data:`ELECTION_ID`).
 
@@ -35,9 +36,10 @@ from analysis.core.overrides import parse_overrides  # noqa: F401  (config.parse
 LEVELS = ("station", "region", "synthetic", "panel")
 DATA_LEVELS = ("station", "region")  # levels whose elections have a dataset and a leader
 ELECTION_ID = paths.ELECTION_ID
-NOTEBOOK_KEYS = ("levels", "requires", "parameters", "budget")
+NOTEBOOK_KEYS = ("levels", "requires", "parameters", "budget", "cost")
 # `budget`: which speed budget `make bench` counts the notebook in (issue 10: the tests; 11: fraud estimators)
 BUDGETS = ("tests", "fraud_estimators", "other")
+DEFAULT_COST = 30.0  # `cost`: typical CPU seconds of one run; orders `make all` (report.plan.run_order)
 PARAMETER_KEYS = ("default", "help", *parameters.RULE_KEYS)
 REQUIREMENT_KEYS = {"notebook": ("notebook", "election", "levels"), "data": ("data", "levels")}
 # key: (allowed types, required). `dataset` and `leader` are required for station and region levels.
@@ -167,6 +169,7 @@ class NotebookSpec:
     requires: tuple[Requirement, ...]
     parameters: dict[str, dict]
     budget: str = "tests"
+    cost: float = DEFAULT_COST
 
 
 def _check_levels(levels: object, where: str) -> tuple[str, ...]:
@@ -218,12 +221,16 @@ def load_notebook(notebook: str, config_dir: Path | None = None) -> NotebookSpec
     budget = spec.get("budget", "tests")
     if budget not in BUDGETS:
         raise ConfigError(f"{where}: budget: {budget!r} is not one of {', '.join(BUDGETS)}")
+    cost = spec.get("cost", DEFAULT_COST)
+    if isinstance(cost, bool) or not isinstance(cost, (int, float)) or not cost >= 0:
+        raise ConfigError(f"{where}: cost: {cost!r} must be a number >= 0 (typical CPU seconds of one run)")
     return NotebookSpec(
         name=notebook,
         levels=_check_levels(spec["levels"], f"{where}: levels"),
         requires=tuple(_check_requirement(e, f"{where}: requires[{i}]") for i, e in enumerate(requires)),
         parameters=_check_parameters(spec.get("parameters") or {}, f"{where}: parameters", config_dir),
         budget=budget,
+        cost=float(cost),
     )
 
 

@@ -110,7 +110,7 @@ def task_graph(elections: list[str] | None, params: str = "", strict: bool = Fal
         name = f"data:{election}"
         task = {"name": name, "kind": "data", "election": election, "strict": strict}
         graph[name] = (task | {"stamp": run_plan.data_stamp(election)}, ())
-    for run in plan.all_runs():
+    for run in run_plan.run_order(plan):  # the longest chains first, as make -j starts them
         task = {
             "name": str(run),
             "kind": "run",

@@ -17,14 +17,13 @@ import math
 from pathlib import Path
 
 import nbformat
-from PIL import Image, UnidentifiedImageError
 
 from analysis.core import config, paths
 from analysis.report import verdicts as V
 from analysis.report.calibration_status import election_status
 from analysis.report.plotting import labels
 from analysis.report.provenance import PREFIX as PROVENANCE
-from analysis.report.render import REPORT_SUFFIX
+from analysis.report.render import REPORT_SUFFIX, thumbnail
 from analysis.report.run_notes import (
     differing_parameters,
     failed_runs,
@@ -33,7 +32,6 @@ from analysis.report.run_notes import (
     run_parameters,
 )
 
-THUMB_SIZE = (480, 280)  # at most, aspect kept; shown 140 px high, sharp on high-density screens
 DEFAULT_ALPHA = 0.05
 
 
@@ -108,20 +106,6 @@ def _alpha(results_by_notebook: dict[str, dict]) -> float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
     return DEFAULT_ALPHA
-
-
-def _thumbnail(png: Path) -> Path:
-    """A small PNG beside the figure (reports/figures/<e>/thumbs/), rebuilt when the figure is newer."""
-    thumb = png.parent / "thumbs" / png.name
-    if not thumb.exists() or thumb.stat().st_mtime < png.stat().st_mtime:
-        thumb.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with Image.open(png) as im:
-                im.thumbnail(THUMB_SIZE)
-                im.save(thumb, optimize=True)
-        except (OSError, UnidentifiedImageError):  # not a readable PNG: show the figure itself
-            return png
-    return thumb
 
 
 def _badge(verdict: str, pvalue: float | None = None) -> str:
@@ -253,7 +237,7 @@ def _entry_html(
             # when the browser check (analysis.report.browser) inspects the page.
             thumbs.append(
                 f'<figure><a href="{_rel(png, reports_dir)}" title="open full size">'
-                f'<img src="{_rel(_thumbnail(png), reports_dir)}" alt="{_esc(name)}"></a>'
+                f'<img src="{_rel(thumbnail(png), reports_dir)}" alt="{_esc(name)}"></a>'
                 f"<figcaption>{_esc(name.replace('_', ' '))}{svg_link}</figcaption></figure>"
             )
         parts.append(f'<div class="figures">{"".join(thumbs)}</div>')

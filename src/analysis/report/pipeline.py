@@ -33,7 +33,7 @@ from analysis.core import config, paths, results
 from analysis.report import batch as run_batch
 from analysis.report import plan as run_plan
 from analysis.report import provenance
-from analysis.report.render import export_html, report_view_path
+from analysis.report.render import export_html, report_view_path, thumbnail
 
 KERNEL_NAME = "election-forensics"
 
@@ -192,6 +192,8 @@ def run_notebook(election: str, notebook: str, overrides: dict | None = None, st
                     f"{message}\n  partially executed notebook: {executed} (and its .html pages)"
                 ) from None
             export_html(executed)
+            for png in sorted(paths.figures_dir(election).glob(f"{notebook}__*.png")):
+                thumbnail(png)  # for the index, made here in parallel with the other runs
             if not results_file.exists():
                 message = f"{election}/{notebook} ran but wrote no results file {results_file}"
                 results.mark_failed(election, notebook, message)

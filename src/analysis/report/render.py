@@ -18,10 +18,12 @@ from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
+from PIL import Image, UnidentifiedImageError
 
 REPORT_SUFFIX = ".report.html"
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE = "offline"  # JupyterLab's layout without CDN scripts (templates/offline)
+THUMB_SIZE = (480, 280)  # at most, aspect kept; shown 140 px high, sharp on high-density screens
 
 _BANNER_STYLE = (
     "font-family:system-ui,sans-serif;background:#f4f6f8;border-bottom:1px solid #ccd;"
@@ -99,3 +101,22 @@ def export_html(executed: Path) -> tuple[Path, Path]:
     body = _insert_after_body(body, _banner("Report view: code hidden.", full_path.name, "Full notebook with code"))
     report_path.write_text(body, encoding="utf-8")
     return full_path, report_path
+
+
+def thumbnail(png: Path) -> Path:
+    """A small PNG beside the figure (reports/figures/<e>/thumbs/), rebuilt when the figure is newer.
+
+    The index shows them; each run makes its own (:func:`analysis.report.pipeline.run_notebook`),
+    so that ``make -j`` makes them in parallel rather than the index one after the other at the
+    end. Returns the figure itself where it is not a readable PNG.
+    """
+    thumb = png.parent / "thumbs" / png.name
+    if not thumb.exists() or thumb.stat().st_mtime < png.stat().st_mtime:
+        thumb.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with Image.open(png) as im:
+                im.thumbnail(THUMB_SIZE)
+                im.save(thumb, optimize=True)
+        except (OSError, UnidentifiedImageError):  # not a readable PNG: show the figure itself
+            return png
+    return thumb
