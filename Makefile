@@ -144,7 +144,8 @@ lint: $(VENV_STAMP)
 
 bench: $(VENV_STAMP) $(PLAN_DATA_STAMPS)
 	@mkdir -p reports/bench
-	@set -e; for b in $(sort $(wildcard bench/*.py)); do echo "== $$b"; $(PY) $$b; done
+	@# one BLAS thread, as notebook kernels get (analysis.report.pipeline.KERNEL_THREAD_LIMITS)
+	@set -e; for b in $(sort $(wildcard bench/*.py)); do echo "== $$b"; OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(PY) $$b; done
 
 clean-reports:
 	rm -rf reports/notebooks reports/figures reports/results reports/index.html reports/screenshots build/stamps build/browser-check.done

@@ -39,7 +39,7 @@ def project(tmp_path, monkeypatch):
     (tmp_path / "config" / "elections").mkdir(parents=True)
     (tmp_path / "config" / "notebooks").mkdir()
     (tmp_path / "config" / "analysis.yml").write_text(yaml.safe_dump({"alpha": {"default": 0.05, "help": "level"}}))
-    for nb in ("demo", "broken", "slow", "figure"):
+    for nb in ("demo", "broken", "slow", "figure", "threads"):
         declaration = {
             "levels": ["station"],
             "requires": [{"data": "{control}"}],
@@ -77,6 +77,11 @@ def project(tmp_path, monkeypatch):
         "demo",
         "from analysis.core.results import write_results\nwrite_results(election, 'demo', {'alpha': alpha, 'n': n})",
     )
+    make_nb(
+        "threads",
+        "import os\nfrom analysis.core.results import write_results\n"
+        "write_results(election, 'threads', {name: os.environ.get(name, 'unset') for name in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS')})",
+    )
     make_nb("broken", "raise ValueError('deliberate failure for the test')")
     make_nb(
         "figure",
@@ -110,6 +115,16 @@ def test_run_makes_the_thumbnails_of_its_figures(project):
     thumb = project / "reports" / "figures" / "demo" / "thumbs" / "figure__wide.png"
     with Image.open(thumb) as im:
         assert im.size == (480, 240)  # within render.THUMB_SIZE, aspect kept
+
+
+def test_kernel_gets_one_blas_thread_unless_the_caller_chose(project, monkeypatch):
+    """Kernels run one per core under make -j: OpenBLAS's own threads would only spin."""
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "x")  # recorded, so the test's changes are undone
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS")
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    pipeline.run_notebook("demo", "threads")
+    results = json.loads((project / "reports" / "results" / "demo" / "threads.json").read_text())
+    assert (results["OPENBLAS_NUM_THREADS"], results["OMP_NUM_THREADS"]) == ("1", "3")
 
 
 def test_run_records_its_provenance(project):

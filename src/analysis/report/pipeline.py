@@ -24,6 +24,7 @@ import argparse
 import contextlib
 import html
 import json
+import os
 import signal
 import sys
 import threading
@@ -36,6 +37,10 @@ from analysis.report import provenance
 from analysis.report.render import export_html, report_view_path, thumbnail
 
 KERNEL_NAME = "election-forensics"
+# Kernels get one BLAS thread unless the caller chose otherwise: runs already go in parallel one
+# per core (make -j, map_units), and OpenBLAS's idle worker threads spin after each call, which
+# cost notebook 09's L-BFGS-B fit ~40 % extra CPU for identical estimates (docs/fraud_mixture.md).
+KERNEL_THREAD_LIMITS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 class NotebookFailed(RuntimeError):
@@ -171,6 +176,8 @@ def run_notebook(election: str, notebook: str, overrides: dict | None = None, st
         results.write_results(election, notebook, {"status": "skipped", "reason": reason, **stamp})
         return None
 
+    for name, value in KERNEL_THREAD_LIMITS.items():
+        os.environ.setdefault(name, value)  # inherited by the kernel papermill starts below
     print(f"RUN  {election}/{notebook} {json.dumps(parameters, sort_keys=True, default=str)}", file=sys.stderr)
     with _sigterm_raises():
         try:
