@@ -116,20 +116,23 @@ def test_control_elections_follow_the_requirements(election, notebook, overrides
 
 
 def test_nondefault_parameters_name_what_differs_from_the_configured_defaults():
-    parameters = config.notebook_parameters("06_integer_spikes", "ru2011")
+    parameters = config.notebook_parameters("06_integer_spikes", "ru2016")
     assert provenance.nondefault_parameters("06_integer_spikes", parameters) == []
+    # an election's own params (config/elections/ru2011.yml) differ from the notebook's defaults
+    ru2011 = config.notebook_parameters("06_integer_spikes", "ru2011")
+    assert provenance.nondefault_parameters("06_integer_spikes", ru2011) == ["spike_compare_total"]
     changed = {**parameters, "alpha": 0.01, "n_sims": 1000, "tol": 0.1, "hist_xlim": [0, 100]}
     # n_sims=1000 is 06's default (05's is 499): not listed
     assert provenance.nondefault_parameters("06_integer_spikes", changed) == ["alpha", "hist_xlim", "tol"]
 
 
 def test_run_provenance_keys_are_flat_and_written_after_the_numbers(tmp_path):
-    parameters = config.notebook_parameters("05_digits", "ru2011", overrides={"seed": 7})
-    keys = provenance.run_provenance("05_digits", "ru2011", parameters, overrides={"seed": 7})
+    parameters = config.notebook_parameters("05_digits", "ru2016", overrides={"seed": 7})
+    keys = provenance.run_provenance("05_digits", "ru2016", parameters, overrides={"seed": 7})
     assert all(k.startswith(provenance.PREFIX) for k in keys)
     assert json.loads(keys["provenance_parameters"])["seed"] == 7
     assert keys["provenance_parameters_nondefault"] == "seed"
     assert keys["provenance_control_elections"] == "pl2020r1"
     assert keys["provenance_control_dataset_sha256"] == datasets.dataset_entry("pl2020r1")["sha256"]
-    write_results("ru2011", "05_digits", {"n": 1, **keys}, root=tmp_path)  # flat: accepted as it is
-    assert read_results("ru2011", "05_digits", root=tmp_path)["provenance_parameters"] == keys["provenance_parameters"]
+    write_results("ru2016", "05_digits", {"n": 1, **keys}, root=tmp_path)  # flat: accepted as it is
+    assert read_results("ru2016", "05_digits", root=tmp_path)["provenance_parameters"] == keys["provenance_parameters"]
