@@ -277,13 +277,12 @@ def fit_fraud_mixture(
     pre = Likelihood(t[sub], v[sub], nodes, _take(noise, sub))
     # Short runs from every start, the best one run to convergence (on the subsample, then on all).
     # With the new options (thorough): every start run to convergence on the subsample, as short
-    # runs stopped at a local maximum there (docs/fraud_mixture.md); the old path is unchanged.
+    # runs stopped at a local maximum there (docs/fraud_mixture.md), and the best one restarted
+    # (a fresh L-BFGS-B memory); the old path is unchanged.
     thorough = fitted_c or floor.active
     starts = starting_values(t, v, honest, 2.0 if fitted_c else 1.0, more=thorough)
     fits = [_minimise(pre, start, maxiter if thorough else prefit_iterations, box, floor) for start in starts]
-    final = min(fits, key=lambda r: r.fun)
-    if not thorough:
-        final = _minimise(pre, final.x, maxiter, box, floor)
+    final = _minimise(pre, min(fits, key=lambda r: r.fun).x, maxiter, box, floor)
     lik = pre
     if t.size > prefit_stations:
         lik = Likelihood(t, v, nodes, noise)

@@ -177,8 +177,8 @@ def observed_information(lik: Likelihood, vec: np.ndarray, box) -> np.ndarray:
 
 def _covariance(info: np.ndarray, vec: np.ndarray, box, floor: IntensityFloor = IntensityFloor()) -> np.ndarray:
     """Inverse information on the identified parameters (α and θ drop out when fi = fe = 0,
-    θ-free variants never arise: θ shapes both fraud components; κ drops out when ε = 0; pinned
-    parameters are not parameters). With a minimum intensity the information is taken in the
+    θ-free variants never arise: θ shapes both fraud components; κ drops out when ε = 0, the
+    count overdispersion c on its bound 1; pinned parameters are not parameters). With a minimum intensity the information is taken in the
     optimizer's parameters (``u = θ − θ_min``); ``u`` drops out at its bound 0 (θ then follows
     σ_τ and τ), and the covariance is carried back to θ by the delta method."""
     keep = np.array([lo < hi for lo, hi in box])
@@ -187,6 +187,8 @@ def _covariance(info: np.ndarray, vec: np.ndarray, box, floor: IntensityFloor = 
         keep[[2, 7]] = False
     if vec[9] < 1e-6:
         keep[10:13] = False
+    if vec[13] <= box[13][0] + 1e-6:
+        keep[13] = False  # c on its bound 1 (binomial counts): held there, as its score need not vanish
     jac = floor.jacobian(vec)
     if floor.active:
         info = jac.T @ info @ jac
