@@ -185,7 +185,9 @@ def fit_fraud_mixture(
     station integrates over the fraud intensity by fixed Gauss–Legendre quadrature
     (:mod:`analysis.stats.mixture.model`). Starts: the left-flank honest peak with four fraud
     starts, each run for ``prefit_iterations`` on a seeded subsample of ``prefit_stations``;
-    the best is run to convergence on the subsample and then on all stations. Intervals: Wald,
+    the best is run to convergence on the subsample and then on all stations (with
+    ``overdispersion="fitted"`` or ``min_intensity > 0``: six starts, each run to convergence on
+    the subsample, as short runs stopped at a local maximum). Intervals: Wald,
     from the inverse observed information (the Hessian of the log-likelihood at the maximum),
     clipped to [0, 1] for fi and fe. A likelihood-ratio test of no fraud against the
     honest-only fit decides whether the mixture or the no-fraud model is reported

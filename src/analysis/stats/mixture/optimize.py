@@ -49,6 +49,13 @@ class IntensityFloor:
     """θ >= θ_min = max(floor, k √(π/2) σ_τ / (1 − τ)) (module docstring); ``k = 0``: the box's floor only.
 
     The optimizer sees ``u = θ − θ_min`` in place of θ (:meth:`free`, :meth:`natural`).
+
+    Examples
+    --------
+    >>> from analysis.stats.mixture.model import MixtureParameters
+    >>> vec = MixtureParameters(0.1, 0.01, 2.0, 0.6, 0.45, 0.05, 0.06, 0.3).vector()
+    >>> round(IntensityFloor(1.0).theta_min(vec), 4)  # √(π/2) · 0.05 / (1 − 0.6)
+    0.1567
     """
 
     k: float = 0.0
