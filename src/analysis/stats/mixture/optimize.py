@@ -66,7 +66,7 @@ class IntensityFloor:
         return self.k > 0.0
 
     def theta_min(self, vec) -> float:
-        return max(self.floor, self.k * vec[_SIGMA_TAU] / (_MEAN_HALF_NORMAL * (1.0 - vec[_TAU])))
+        return float(max(self.floor, self.k * vec[_SIGMA_TAU] / (_MEAN_HALF_NORMAL * (1.0 - vec[_TAU]))))
 
     def jacobian(self, vec) -> np.ndarray:
         """∂(natural parameters)/∂(optimizer's parameters): the identity but for θ's row."""
