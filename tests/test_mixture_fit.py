@@ -213,6 +213,23 @@ def test_ru2011_against_mebane_kalinin(processed_election):
     assert res.fi < 0.5 * 0.1209
 
 
+@pytest.mark.dataset
+@pytest.mark.slow
+def test_pl2020r1_and_ru2011_with_overdispersion_and_minimum_intensity(processed_election):
+    """Notebook 09's defaults (count overdispersion fitted, minimum intensity one honest sd): the
+    clean control's fi <= 0.02 (0.0063 in development, its interval still above 0) with c well
+    above 1 (7.6), and on ru2011 fraud is found, fe within 20 % of Mebane & Kalinin's
+    (docs/fraud_mixture.md, "Count overdispersion and a minimum fraud intensity")."""
+    options = {"overdispersion": "fitted", "min_intensity": 1.0, "seed": 20110403}
+    args, district = _real(processed_election, "pl2020r1", "Duda")
+    pl = fit_fraud_mixture(*args, unit=district, **options)
+    assert pl.converged and pl.fi <= 0.02 and pl.dispersion > 2.0
+    args, district = _real(processed_election, "ru2011", "United Russia")
+    ru = fit_fraud_mixture(*args, unit=district, **options)
+    assert ru.lr_pvalue < 1e-10 and ru.fi_low > 0.02
+    assert ru.fe == pytest.approx(0.003226, rel=0.2)
+
+
 def _heavy_tailed(fi, fe, n, seed):
     """Stations whose honest spread is Tukey's contaminated normal: a tenth of them three times
     wider (binomial count variance on top), with fraud injected at (fi, fe)."""

@@ -31,11 +31,14 @@ def test_gradient_matches_central_differences(with_noise, scale_mixture):
     # Means near the edges and wide spreads: the truncation to [0, 1]² matters (square probability ~ 0.5).
     # The honest scale mixture (ε, κ) or the normal model (ε = 0, κ = 1: one class, zero derivative in ε, κ).
     honest = (0.15, 2.5, -0.05, 0.08) if scale_mixture else (0.0, 1.0, 0.0, 0.0)
-    vec = np.array([0.15, 0.04, 2.1, 0.85, 0.25, 0.25, 0.3, 0.2, 0.5, *honest])
+    # The count overdispersion c (last) away from 1 where there is count variance: c multiplies it.
+    vec = np.array([0.15, 0.04, 2.1, 0.85, 0.25, 0.25, 0.3, 0.2, 0.5, *honest, 2.5 if with_noise else 1.0])
     _, grad = lik.gradient(vec, 1e-6 * np.ones(vec.size))
     if not scale_mixture:
-        assert (grad[9:] == 0.0).all()
-    for j in (0, 1, 3, 4, 5, 6, 8, *((9, 10, 11, 12) if scale_mixture else ())):
+        assert (grad[9:13] == 0.0).all()
+    if not with_noise:
+        assert grad[13] == 0.0
+    for j in (0, 1, 3, 4, 5, 6, 8, *((9, 10, 11, 12) if scale_mixture else ()), *((13,) if with_noise else ())):
         h = 1e-5
         up, down = vec.copy(), vec.copy()
         up[j] += h
@@ -44,7 +47,7 @@ def test_gradient_matches_central_differences(with_noise, scale_mixture):
         assert grad[j] == pytest.approx(central, rel=1e-5, abs=1e-4), j
 
 
-@pytest.mark.parametrize("scale", [(), (0.15, 2.5), (0.15, 2.5, 0.06, -0.04)])
+@pytest.mark.parametrize("scale", [(), (0.15, 2.5), (0.15, 2.5, 0.06, -0.04), (0.15, 2.5, 0.06, -0.04, 3.0)])
 def test_honest_loglik_gradient_matches_central_differences(scale):
     rng = np.random.default_rng(7)
     n = 500
@@ -53,7 +56,8 @@ def test_honest_loglik_gradient_matches_central_differences(scale):
     sim = simulate(MixtureParameters(0.0, 0.0, 2.0, 0.6, 0.5, 0.1, 0.1, 0.2, 0.4), n, seed=3, registered=registered)
     t, v = clip_rates(sim.turnout, sim.leader_share)
     noise = count_noise(registered, 0.6 * registered, shift_t=shift_t, shift_v=shift_v)
-    honest = np.array([0.85, 0.25, 0.25, 0.3, 0.5, *scale])  # truncation matters; ε, κ of the scale mixture
+    # truncation matters; ε, κ of the scale mixture, δ of the shifted one, the count overdispersion c
+    honest = np.array([0.85, 0.25, 0.25, 0.3, 0.5, *scale])
 
     def loglik(y):
         return honest_loglik(t, v, MixtureParameters(0.0, 0.0, 1.0, *y[:4], 0.1, *y[4:]), noise)

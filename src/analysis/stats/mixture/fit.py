@@ -10,7 +10,7 @@ import numpy as np
 from scipy import optimize, stats
 
 from analysis.core.results import FlatResult
-from analysis.stats.mixture.likelihood import _HONEST, _N, _SHAPE, Likelihood, honest_loglik
+from analysis.stats.mixture.likelihood import _HONEST, _SHAPE, Likelihood, honest_loglik
 from analysis.stats.mixture.model import (
     DEFAULT_NODES,
     PARAMETER_NAMES,
@@ -20,12 +20,20 @@ from analysis.stats.mixture.model import (
     count_noise,
     unit_shifts,
 )
+from analysis.stats.mixture.optimize import (
+    IntensityFloor,
+    _covariance,
+    _minimise,
+    observed_information,
+    starting_values,
+)
 
 #: Box constraints of the natural parameters (fi, fe, α, τ, ν, σ_τ, σ_ν, θ, ρ, ε, κ). θ's upper bound
 #: is Mebane's (EFToolkit ``bmax``: ``sqrt(2/pi)``): wider, ``|N(0, θ)|`` on [0, 1] is nearly
 #: uniform and θ is not identified. ε, κ: the honest scale mixture's (``honest="scale_mixture"``;
 #: κ >= 1.5 keeps the wide class distinct from the narrow one; the normal model pins ε = 0, κ = 1);
-#: δ_τ, δ_ν: the shifted mixture's (0 otherwise).
+#: δ_τ, δ_ν: the shifted mixture's (0 otherwise); c: the count overdispersion
+#: (``overdispersion="fitted"``; 1, binomial, otherwise).
 BOUNDS = (
     (0.0, 1.0),
     (0.0, 1.0),
@@ -40,6 +48,7 @@ BOUNDS = (
     (1.5, 10.0),
     (-0.3, 0.3),
     (-0.3, 0.3),
+    (1.0, 50.0),
 )
 _PINNED = {
     "normal": {9: 0.0, 10: 1.0, 11: 0.0, 12: 0.0},
@@ -56,7 +65,7 @@ class FraudMixtureResult(FlatResult):
     ----------
     parameters : MixtureParameters
         The reported estimates; ``fi``, ``fe``, ``alpha``, ``tau``, ``nu``, ``sigma_tau``,
-        ``sigma_nu``, ``theta``, ``rho`` read them.
+        ``sigma_nu``, ``theta``, ``rho``, ``dispersion`` (the count overdispersion c) read them.
     fi_low, fi_high, fe_low, fe_high, alpha_low, alpha_high : float
         Wald intervals from the observed information, clipped to the parameter's range
         (NaN where the parameter is not identified: α with ``fi = fe = 0``).
@@ -85,7 +94,7 @@ class FraudMixtureResult(FlatResult):
     confidence_level : float
         Level of the intervals.
     covariance : numpy.ndarray
-        13 × 13 inverse observed information of the unrestricted fit (NaN rows and columns where
+        14 × 14 inverse observed information of the unrestricted fit (NaN rows and columns where
         not identified).
     unrestricted : MixtureParameters
         The unrestricted maximum-likelihood estimates (equal to the reported ones unless
@@ -129,114 +138,11 @@ class FraudMixtureResult(FlatResult):
         return dict(zip(PARAMETER_NAMES, np.sqrt(np.diag(self.covariance)).tolist(), strict=True))
 
 
-def _steps(vec: np.ndarray) -> np.ndarray:
-    return 1e-6 * np.maximum(np.abs(vec), 0.05)
-
-
-#: Typical magnitudes of the parameters: the optimizer works on ``vec / _SCALE``.
-_SCALE = np.array([0.1, 0.01, 1.0, 0.1, 0.1, 0.05, 0.05, 0.1, 0.1, 0.05, 1.0, 0.05, 0.05])
-
-
-def _bounds(honest: str) -> list[tuple[float, float]]:
-    """:data:`BOUNDS` with the parameters the honest model does not have pinned."""
-    return [(_PINNED[honest][j],) * 2 if j in _PINNED[honest] else b for j, b in enumerate(BOUNDS)]
-
-
-def _project(vec: np.ndarray) -> tuple[np.ndarray, float]:
-    """``vec`` with ``fi + fe`` scaled down to 1 where it exceeds 1, and the excess."""
-    excess = max(vec[0] + vec[1] - 1.0, 0.0)
-    if excess > 0:
-        vec = vec.copy()
-        vec[:2] = vec[:2] / (1.0 + excess)
-    return vec, excess
-
-
-def _minimise(lik: Likelihood, start: np.ndarray, maxiter: int, box):
-    n = lik.t.size
-
-    def objective(y):
-        # fi + fe <= 1 (the box bounds cannot say it): beyond, the likelihood of the projected
-        # point plus a quadratic penalty, continuous at the constraint.
-        vec, excess = _project(y * _SCALE)
-        ll, grad = lik.gradient(vec, _steps(vec))
-        penalty = 1e3 * excess
-        return -ll / n + penalty * excess, (-grad / n + np.r_[2 * penalty, 2 * penalty, np.zeros(_N - 2)]) * _SCALE
-
-    bounds = [(lo / s, hi / s) for (lo, hi), s in zip(box, _SCALE, strict=True)]
-    res = optimize.minimize(
-        objective,
-        np.clip(start, *np.array(box).T) / _SCALE,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=bounds,
-        options={"maxiter": maxiter, "ftol": 1e-9, "gtol": 1e-6},
-    )
-    res.x = _project(res.x * _SCALE)[0]
-    return res
-
-
-def starting_values(t, v, honest: str = "normal") -> list[np.ndarray]:
-    """Honest peak from the left flanks (fraud only moves stations right; Klimek et al. 2012),
-    combined with a few fraud starts (fi, fe, α, θ); the scale mixture starts at ε = 0.05, κ = 3
-    (Tukey's 1960 examples)."""
-
-    def left_peak(x):
-        hist, edges = np.histogram(x, bins=100, range=(0.0, 1.0))
-        mode = 0.5 * (edges[np.argmax(hist)] + edges[np.argmax(hist) + 1])
-        left = x[x <= mode]
-        sd = float(np.sqrt(np.mean((left - mode) ** 2))) if left.size > 10 else float(np.std(x))
-        return float(np.clip(mode, 0.05, 0.95)), float(np.clip(sd, 0.01, 0.5))
-
-    tau, s_tau = left_peak(t)
-    nu, s_nu = left_peak(v)
-    fraud = [(0.05, 0.005, 2.0, 0.05), (0.3, 0.02, 2.0, 0.15), (0.1, 0.01, 1.0, 0.3), (0.02, 0.002, 3.0, 0.1)]
-    scale = (0.0, 1.0) if honest == "normal" else (0.05, 3.0)
-    return [np.array([fi, fe, a, tau, nu, s_tau, s_nu, th, 0.0, *scale, 0.0, 0.0]) for fi, fe, a, th in fraud]
-
-
-def observed_information(lik: Likelihood, vec: np.ndarray, box=BOUNDS) -> np.ndarray:
-    """−Hessian of the log-likelihood: analytic in (fi, fe), forward differences of the gradient
-    in the shape parameters (stepped inwards at a bound), symmetrised."""
-    fi, fe = vec[0], vec[1]
-    dens = lik.components(vec[_SHAPE])
-    f = lik.mix(dens, fi, fe)
-    di, de = (dens[1] - dens[0]) / f, (dens[2] - dens[0]) / f
-    hess = np.zeros((_N, _N))
-    hess[0, 0], hess[0, 1], hess[1, 1] = -(di * di).sum(), -(di * de).sum(), -(de * de).sum()
-    hess[1, 0] = hess[0, 1]
-    steps = _steps(vec)
-    _, g0 = lik.gradient(vec, steps)
-    for j in range(2, _N):
-        if box[j][0] == box[j][1]:
-            continue  # pinned: not a parameter of this honest model
-        h = 1e-4 * max(abs(vec[j]), 0.05)
-        h = -h if vec[j] + h > box[j][1] else h
-        shifted = vec.copy()
-        shifted[j] += h
-        _, gj = lik.gradient(shifted, steps)
-        hess[:, j] = (gj - g0) / h
-    hess[2:, :2] = hess[:2, 2:].T
-    hess = 0.5 * (hess + hess.T)
-    return -hess
-
-
-def _covariance(info: np.ndarray, vec: np.ndarray, box=BOUNDS) -> np.ndarray:
-    """Inverse information on the identified parameters (α and θ drop out when fi = fe = 0,
-    θ-free variants never arise: θ shapes both fraud components; κ drops out when ε = 0; pinned
-    parameters are not parameters)."""
-    keep = np.array([lo < hi for lo, hi in box])
-    if vec[0] + vec[1] < 1e-6:
-        keep[[2, 7]] = False
-    if vec[9] < 1e-6:
-        keep[10:] = False
-    cov = np.full((_N, _N), np.nan)
-    sub = info[np.ix_(keep, keep)]
-    try:
-        inv = np.linalg.inv(sub)
-    except np.linalg.LinAlgError:
-        inv = np.linalg.pinv(sub)
-    cov[np.ix_(keep, keep)] = inv
-    return cov
+def _bounds(honest: str, dispersion_fitted: bool = False) -> list[tuple[float, float]]:
+    """:data:`BOUNDS` with the parameters the honest model does not have pinned (the count
+    overdispersion c at 1 unless fitted)."""
+    pinned = {**_PINNED[honest], **({} if dispersion_fitted else {13: 1.0})}
+    return [(pinned[j],) * 2 if j in pinned else b for j, b in enumerate(BOUNDS)]
 
 
 def _honest_fit(t, v, vec: np.ndarray, noise=None, box=BOUNDS) -> tuple[np.ndarray, float]:
@@ -267,6 +173,8 @@ def fit_fraud_mixture(
     count_variance: bool = True,
     unit=None,
     honest: str = "normal",
+    overdispersion: str = "none",
+    min_intensity: float = 0.0,
     seed=0,
 ) -> FraudMixtureResult:
     """Fit the finite-mixture fraud model of Klimek et al. (2012) by maximum likelihood.
@@ -277,7 +185,9 @@ def fit_fraud_mixture(
     station integrates over the fraud intensity by fixed Gauss–Legendre quadrature
     (:mod:`analysis.stats.mixture.model`). Starts: the left-flank honest peak with four fraud
     starts, each run for ``prefit_iterations`` on a seeded subsample of ``prefit_stations``;
-    the best is run to convergence on the subsample and then on all stations. Intervals: Wald,
+    the best is run to convergence on the subsample and then on all stations (with
+    ``overdispersion="fitted"`` or ``min_intensity > 0``: six starts, each run to convergence on
+    the subsample, as short runs stopped at a local maximum). Intervals: Wald,
     from the inverse observed information (the Hessian of the log-likelihood at the maximum),
     clipped to [0, 1] for fi and fe. A likelihood-ratio test of no fraud against the
     honest-only fit decides whether the mixture or the no-fraud model is reported
@@ -313,6 +223,17 @@ def fit_fraud_mixture(
         with ε and κ fitted (heavier tails, as clean elections have), or that mixture with the wide
         class's means moved by a fitted (δ_τ, δ_ν) (skewed); the no-fraud model of the
         likelihood-ratio test has the same honest model.
+    overdispersion : {"none", "fitted"}
+        ``"fitted"``: each station's count variance is ``c`` times the binomial one, ``c`` in
+        [1, 50] fitted with the other parameters (analytic gradient; small and special stations
+        scatter more than binomially); ``"none"``: ``c = 1``. Needs ``registered``, ``voters`` and
+        ``count_variance``.
+    min_intensity : float
+        ``k >= 0``: incremental fraud's intensity width is bounded below by
+        ``θ_min = k √(π/2) σ_τ / (1 − τ)``, i.e. the mean stuffing of a fraudulent station is at
+        least ``k`` honest standard deviations of turnout (:mod:`~analysis.stats.mixture.optimize`:
+        smaller stuffing is a shift of the honest mean and variance, the "no fraud" ridge);
+        enforced jointly with σ_τ and τ. 0 (default): θ's box bound 0.005 only.
     seed : int or numpy.random.Generator
         Seed of the pre-fit subsample.
 
@@ -340,7 +261,13 @@ def fit_fraud_mixture(
     started = time.process_time()
     if honest not in _PINNED:
         raise ValueError(f"honest must be one of {tuple(_PINNED)}, got {honest!r}")
-    box = _bounds(honest)
+    if overdispersion not in ("none", "fitted"):
+        raise ValueError(f"overdispersion must be 'none' or 'fitted', got {overdispersion!r}")
+    if min_intensity < 0:
+        raise ValueError(f"min_intensity must be >= 0, got {min_intensity}")
+    fitted_c = overdispersion == "fitted" and count_variance and registered is not None and voters is not None
+    box = _bounds(honest, fitted_c)
+    floor = IntensityFloor(float(min_intensity), BOUNDS[7][0])
     t, v = clip_rates(turnout, leader_share, registered, voters)
     if t.size < 20:
         raise ValueError(f"need at least 20 stations, got {t.size}")
@@ -351,14 +278,19 @@ def fit_fraud_mixture(
     noise = count_noise(*sizes, shift_t=shifts[0], shift_v=shifts[1], n=t.size)
     pre = Likelihood(t[sub], v[sub], nodes, _take(noise, sub))
     # Short runs from every start, the best one run to convergence (on the subsample, then on all).
-    fits = [_minimise(pre, start, prefit_iterations, box) for start in starting_values(t, v, honest)]
-    final = _minimise(pre, min(fits, key=lambda r: r.fun).x, maxiter, box)
+    # With the new options (thorough): every start run to convergence on the subsample, as short
+    # runs stopped at a local maximum there (docs/fraud_mixture.md), and the best one restarted
+    # (a fresh L-BFGS-B memory); the old path is unchanged.
+    thorough = fitted_c or floor.active
+    starts = starting_values(t, v, honest, 2.0 if fitted_c else 1.0, more=thorough)
+    fits = [_minimise(pre, start, maxiter if thorough else prefit_iterations, box, floor) for start in starts]
+    final = _minimise(pre, min(fits, key=lambda r: r.fun).x, maxiter, box, floor)
     lik = pre
     if t.size > prefit_stations:
         lik = Likelihood(t, v, nodes, noise)
-        final = _minimise(lik, final.x, maxiter, box)
+        final = _minimise(lik, final.x, maxiter, box, floor)
     vec = final.x
-    cov = _covariance(observed_information(lik, vec, box), vec, box)
+    cov = _covariance(observed_information(lik, vec, box), vec, box, floor)
     z = stats.norm.ppf(0.5 + confidence_level / 2)
     with np.errstate(invalid="ignore"):  # a non-positive variance (flat direction) gives NaN
         se = np.sqrt(np.diag(cov))

@@ -92,15 +92,18 @@ def honest_moments(p, noise=None):
     ``noise = (1 / registered, 1 / voters, shift_τ, shift_ν)`` (:func:`count_noise`) moves each
     station's honest means by its unit's shift and adds the binomial variance of its counts,
     ``m (1 − m) / registered`` and ``m (1 − m) / voters``, to ``σ_τ²`` and ``σ_ν²`` (the normal
-    approximation of the count densities of Mebane's code); the covariance ``ρ σ_τ σ_ν`` is the
-    structural part only. Without ``noise`` they are the scalars ``τ, ν, σ_τ, σ_ν, ρ``.
+    approximation of the count densities of Mebane's code), multiplied by the overdispersion
+    factor ``c = p.dispersion`` (count variance ``c`` times binomial; ``c = 1``: binomial); the
+    covariance ``ρ σ_τ σ_ν`` is the structural part only. Without ``noise`` they are the scalars
+    ``τ, ν, σ_τ, σ_ν, ρ``.
     """
     if noise is None:
         return p.tau, p.nu, p.sigma_tau, p.sigma_nu, p.rho
     m_t = np.clip(p.tau + noise[2], 0.005, 0.995)
     m_v = np.clip(p.nu + noise[3], 0.005, 0.995)
-    s_t = np.sqrt(p.sigma_tau**2 + m_t * (1.0 - m_t) * noise[0])
-    s_v = np.sqrt(p.sigma_nu**2 + m_v * (1.0 - m_v) * noise[1])
+    c = p.dispersion
+    s_t = np.sqrt(p.sigma_tau**2 + c * m_t * (1.0 - m_t) * noise[0])
+    s_v = np.sqrt(p.sigma_nu**2 + c * m_v * (1.0 - m_v) * noise[1])
     return m_t, m_v, s_t, s_v, p.rho * p.sigma_tau * p.sigma_nu / (s_t * s_v)
 
 

@@ -58,6 +58,7 @@ PARAMETER_NAMES = (
     "kappa",
     "delta_tau",
     "delta_nu",
+    "dispersion",
 )
 #: Width of the extreme-fraud intensity ``x = 1 − |N(0, 0.075)|``, fixed as in Mebane's
 #: finite-mixture code (EFToolkit ``ComputeFiniteMixtureModel``: ``dconvE(..., 0, 0.075, ...)``).
@@ -94,6 +95,10 @@ class MixtureParameters:
     delta_tau, delta_nu : float
         Shift of the wide class's means (``honest="shifted_mixture"``: a skewed honest model);
         0 for the normal model and the scale mixture.
+    dispersion : float
+        Overdispersion factor ``c`` of the counts: each station's count variance is ``c`` times
+        the binomial one (:func:`~analysis.stats.mixture.honest.honest_moments`); 1 (default) is
+        binomial, as in Mebane's count densities.
     """
 
     fi: float
@@ -109,6 +114,7 @@ class MixtureParameters:
     kappa: float = 1.0
     delta_tau: float = 0.0
     delta_nu: float = 0.0
+    dispersion: float = 1.0
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, name) for name in PARAMETER_NAMES], dtype=float)
