@@ -6,15 +6,20 @@ import ast
 
 from analysis.core.errors import ConfigError
 
+YAML_WORDS = {"true": True, "false": False, "null": None, "none": None}
+
 
 def parse_overrides(text: str | None) -> dict:
     """Parse ``"alpha=0.01 n_sims=200 station_types=['ordinary']"`` into a dict.
 
-    Values are Python literals where they parse as one, otherwise strings. Separate pairs by
+    Values are Python literals where they parse as one, ``true``, ``false`` and ``null`` (as in
+    the YAML configs) are True, False and None, anything else is a string. Separate pairs by
     spaces or commas outside brackets.
 
     >>> parse_overrides("alpha=0.01 station_types=['ordinary', 'abroad'], weighting=voters")
     {'alpha': 0.01, 'station_types': ['ordinary', 'abroad'], 'weighting': 'voters'}
+    >>> parse_overrides("fit_theta=false control=null spike_compare_total=True")
+    {'fit_theta': False, 'control': None, 'spike_compare_total': True}
     """
     out: dict = {}
     if not text or not text.strip():
@@ -43,6 +48,7 @@ def parse_overrides(text: str | None) -> dict:
         try:
             value = ast.literal_eval(raw)
         except (ValueError, SyntaxError):
-            value = raw
+            # the spellings of the YAML configs and the README's table (true, false, null) too
+            value = YAML_WORDS.get(raw.strip().lower(), raw)
         out[name] = value
     return out
