@@ -159,9 +159,12 @@ def test_bootstrap_interval_contains_the_estimate():
     e = simulate.simulate_election(_toy(3000), 3, fraud={"extreme": 0.05, "incremental": 0.2})
     f = _fit(e, seed=0, n_bootstrap=9, **_QUICK)
     assert f.bootstrap.shape == (4, 9)
-    for p in ("fi", "fe", "alpha"):
-        lo, hi = getattr(f, f"{p}_ci")
+    # The interval holds the estimate by construction (bootstrap_interval), so the check is on the
+    # refits themselves: the estimate lies within their range.
+    for k, p in enumerate(("fi", "fe", "alpha")):
+        lo, hi = f.bootstrap[k].min(), f.bootstrap[k].max()
         assert lo <= getattr(f, p) <= hi, (p, lo, getattr(f, p), hi)
+        assert getattr(f, f"{p}_ci")[0] <= getattr(f, p) <= getattr(f, f"{p}_ci")[1]
     assert np.ptp(f.bootstrap[1]) > 1e-3  # the refits do move: the interval is not the estimate alone
 
 
@@ -183,6 +186,57 @@ def test_bootstrap_interval_covers_the_true_fe():
         covered_fi += f.fi_ci[0] <= 0.01  # fi ≥ 0: the interval reaches the boundary
     assert covered_fe >= 2
     assert covered_fi >= 2
+
+
+def test_bootstrap_interval_rules_by_hand():
+    refits = np.arange(100) / 100  # np.quantile's linear interpolation: position q * 99
+    # Interior estimate inside the percentile interval: the percentile interval itself.
+    assert klimek.bootstrap_interval(0.5, refits, 0.95) == pytest.approx((0.025 * 0.99, 0.975 * 0.99))
+    # Estimate beyond every refit (ru2008's fi, issue 11): the interval is extended to it.
+    assert klimek.bootstrap_interval(1.2, refits, 0.95) == pytest.approx((0.025 * 0.99, 1.2))
+    # On the boundary (within one station's worth): one-sided [0, 95 % quantile].
+    assert klimek.bootstrap_interval(0.0004, refits + 0.01, 0.95, lower_bound=0.0, resolution=1e-3) == pytest.approx(
+        (0.0, 0.95 * 0.99 + 0.01)
+    )
+    # Off the boundary the rule does not apply.
+    assert klimek.bootstrap_interval(0.002, refits + 0.01, 0.95, lower_bound=0.0, resolution=1e-3)[0] == 0.002
+    assert np.isnan(klimek.bootstrap_interval(0.1, [np.nan], 0.95)[0])
+
+
+def _calibration_clean_election(i):
+    # Election i of notebook 11's clean scenario (pl2020-like, 1,000 stations, its seeds).
+    from analysis.synthetic import estimators
+
+    base = estimators.scenario_with_stations(simulate.load_scenario("pl2020-like"), 1000)
+    ss = np.random.SeedSequence(20110403).spawn(i + 1)[i]
+    return simulate.simulate_election(base, estimators._rng(ss, 0))
+
+
+def test_boundary_estimate_gets_an_interval_holding_zero():
+    # Issue 11: on this clean election fi = 0.0009 (under one station of 1,000) and the 5 refits
+    # all moved off 0, so scipy's percentile interval was [0.0003, 0.0015] — it excluded the
+    # truth 0 (notebook 11's coverage_klimek_clean = 0). At the boundary the interval is one-sided.
+    e = _calibration_clean_election(5)
+    f = klimek.fit_tables(e.stations, e.votes, e.leader, unit="region", seed=1005, n_bootstrap=5, maxiter=100,
+                          theta=0.2, fit_theta=True)  # fmt: skip
+    assert f.fi < 1 / f.n_stations
+    assert f.fi_ci[0] == 0.0 and f.fi <= f.fi_ci[1]
+    assert f.fi_ci[1] >= np.quantile(f.bootstrap[0], 0.95) - 1e-12
+    assert f.fe_ci[0] == 0.0 and f.fe <= f.fe_ci[1]
+
+
+@pytest.mark.dataset
+def test_russia_2008_estimates_lie_in_their_intervals(processed_election):
+    # Issue 11: notebook 08's settings on ru2008 gave fi = 0.4361 outside [0.356, 0.435] (refits in
+    # a second local minimum near 0.36) and fe = 0.0295 below all 8 refits [0.0309, 0.0445].
+    stations, votes = processed_election("ru2008")
+    f = klimek.fit_tables(stations, votes, "Medvedev", unit=klimek.honest_unit(stations), theta=0.2, fit_theta=True,
+                          max_stations=20000, maxiter=300, n_bootstrap=8, seed=20110403)  # fmt: skip
+    for p in ("fi", "fe", "alpha", "theta"):
+        lo, hi = getattr(f, f"{p}_ci")
+        assert lo <= getattr(f, p) <= hi, (p, lo, getattr(f, p), hi)
+    # The refits really do fall on one side of fe: the extension is what holds it.
+    assert f.fe <= np.quantile(f.bootstrap[1], 0.025)
 
 
 def test_too_few_stations_is_an_error():

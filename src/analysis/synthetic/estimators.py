@@ -129,16 +129,17 @@ def _pick(target: str, fi, fe):
 
 
 def run_klimek(election, target: str, rng, *, unit: str | None = "auto", **options):
-    """Klimek's fit as notebook 08 runs it (honest peaks per unit, θ fitted); percentile-bootstrap interval."""
+    """Klimek's fit as notebook 08 runs it (honest peaks per unit, θ fitted); its bootstrap interval
+    (:func:`analysis.stats.klimek.bootstrap_interval`: percentile, one-sided at fi = 0 or fe = 0)."""
     st = election.stations
     unit = klimek.honest_unit(st) if unit == "auto" else unit
     seed = int(rng.integers(2**31))
     f = klimek.fit_tables(st, election.votes, election.leader, unit=unit, seed=seed, **options)
     # The interval of fi + fe is not the sum of the two intervals: take it from the refits.
     lo_hi = (np.nan, np.nan)
-    if target == "fraction" and f.bootstrap.shape[1] > 0:
-        q = (1 - options.get("confidence", 0.95)) / 2
-        lo_hi = tuple(np.quantile(f.bootstrap[0] + f.bootstrap[1], [q, 1 - q]))
+    if target == "fraction" and f.bootstrap.shape[1] > 0:  # the same interval rules as fi's and fe's
+        lo_hi = klimek.bootstrap_interval(f.fi + f.fe, f.bootstrap[0] + f.bootstrap[1], options.get("confidence", 0.95),
+                                          lower_bound=0.0, resolution=1.0 / f.n_stations)  # fmt: skip
     low = {"fi": f.fi_ci[0], "fe": f.fe_ci[0], "fraction": lo_hi[0]}[target]
     high = {"fi": f.fi_ci[1], "fe": f.fe_ci[1], "fraction": lo_hi[1]}[target]
     return _pick(target, f.fi, f.fe), low, high

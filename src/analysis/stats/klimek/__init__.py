@@ -22,9 +22,11 @@ election fingerprint — to the observed one, not only the 1D vote-share histogr
    simulated fingerprints; the simulation uses common random numbers (one fixed set of draws
    per station, ``replicates`` copies), so the objective is smooth enough for a coarse profile
    over ``fi`` followed by Nelder–Mead.
-3. Uncertainty: percentile bootstrap over stations (``scipy.stats.bootstrap``); each resample
+3. Uncertainty: bootstrap over stations (``scipy.stats.bootstrap``); each resample
    re-estimates the honest peak and refits with the same random numbers and optimizer settings
-   as the point fit (see :func:`fit_klimek`).
+   as the point fit (see :func:`fit_klimek`). The interval is the refits' percentile interval,
+   one-sided ``[0, q]`` when fi or fe is on the boundary 0 and extended to the estimate where
+   the refits lie on one side of it (:func:`bootstrap_interval`).
 
 Variants (deviations from the paper; notebook 08 uses the first two, chosen by the synthetic
 recovery tests — docs/fraud_estimators.md):
@@ -53,6 +55,7 @@ from analysis.stats.klimek.fit import (
     fit_klimek,
     fit_tables,
 )
+from analysis.stats.klimek.interval import bootstrap_interval
 from analysis.stats.klimek.model import (
     ALPHA_BOUNDS,
     MIN_UNIT_STATIONS,
@@ -70,6 +73,7 @@ __all__ = [
     "THETA_BOUNDS",
     "HonestParameters",
     "KlimekFitResult",
+    "bootstrap_interval",
     "fit_klimek",
     "fit_tables",
     "hellinger2",

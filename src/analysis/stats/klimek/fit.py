@@ -9,6 +9,7 @@ from scipy import optimize, stats
 
 from analysis.core.results import FlatResult
 from analysis.stats import measures
+from analysis.stats.klimek.interval import bootstrap_interval
 from analysis.stats.klimek.model import (
     ALPHA_BOUNDS,
     MIN_UNIT_STATIONS,
@@ -26,7 +27,7 @@ from analysis.stats.klimek.model import (
 
 @dataclass(frozen=True)
 class KlimekFitResult(FlatResult):
-    """Fitted fraud-model parameters with percentile-bootstrap intervals (NaN without bootstrap).
+    """Fitted fraud-model parameters with bootstrap intervals (NaN without bootstrap).
 
     A descriptive model fit, not a test.
 
@@ -35,7 +36,8 @@ class KlimekFitResult(FlatResult):
     fi, fe, alpha : float
         Incremental and extreme fraud probabilities and the vote-transfer exponent α.
     fi_ci, fe_ci, alpha_ci : tuple of float
-        Percentile-bootstrap intervals (NaN without bootstrap).
+        Bootstrap intervals (:func:`~analysis.stats.klimek.interval.bootstrap_interval`: percentile,
+        one-sided at a boundary, always holding the estimate; NaN without bootstrap).
     distance : float
         Squared Hellinger distance between the observed and fitted fingerprints.
     honest : HonestParameters
@@ -43,7 +45,7 @@ class KlimekFitResult(FlatResult):
     theta : float
         The width θ of the fraud intensity distribution (fitted with ``fit_theta``, else fixed).
     theta_ci : tuple of float
-        Its percentile-bootstrap interval (NaN when fixed or without bootstrap).
+        Its bootstrap interval (NaN when fixed or without bootstrap).
     honest_model : str
         ``"national"`` (one honest peak, Klimek et al.) or ``"per unit"`` (a peak per region or other unit).
     n_stations, bins : int
@@ -221,7 +223,7 @@ def fit_klimek(
         Stations with fewer registered voters, or missing values, are left out (their
         number is ``len(registered) - n_stations``).
     n_bootstrap : int
-        Percentile-bootstrap resamples over stations (0: no intervals).
+        Bootstrap resamples over stations (0: no intervals); see Notes for the interval.
     confidence : float
         Confidence level of the intervals.
     seed : int
@@ -261,12 +263,21 @@ def fit_klimek(
     so the bootstrap distribution measures the sampling variability of the observed
     fingerprint, not an offset between two optimizers or two sets of random draws.
 
+    The interval (:func:`~analysis.stats.klimek.interval.bootstrap_interval`) is the refits'
+    percentile interval, one-sided ``[0, q]`` where fi or fe is on the boundary 0 (below one
+    station's worth, ``1 / n_stations``: Self & Liang 1987, Andrews 2000) and extended to the
+    estimate where the refits lie on one side of it (refits in another local minimum; issue 11):
+    it holds the estimate by construction. It does not see the fit's own bias (fi under
+    incremental fraud with per-unit peaks), so fi's interval under-covers there.
+
     References
     ----------
     Klimek, P., Yegorov, Y., Hanel, R. & Thurner, S. (2012). Statistical detection of
     systematic election irregularities. *PNAS* 109(41), 16469-16473, section "Fraud model"
     and SI (model and fingerprint matching); Efron, B. & Tibshirani, R. J. (1993), *An
-    Introduction to the Bootstrap*, ch. 13 (percentile intervals).
+    Introduction to the Bootstrap*, ch. 13 (percentile intervals); Self, S. G. & Liang, K.-Y.
+    (1987), *JASA* 82(398), 605-610 and Andrews, D. W. K. (2000), *Econometrica* 68(2), 399-405
+    (estimates on the boundary of the parameter space).
 
     Examples
     --------
@@ -331,7 +342,12 @@ def fit_klimek(
             rng=seed,
         )
         boot = np.asarray(res.bootstrap_distribution)
-        cis = [(float(lo), float(hi)) for lo, hi in zip(res.confidence_interval.low, res.confidence_interval.high)]
+        # Not scipy's percentile interval as it stands: at fi = 0 or fe = 0 it excludes the boundary
+        # estimate, and refits in another local minimum can leave the estimate outside (issue 11).
+        lower = (0.0, 0.0, ALPHA_BOUNDS[0], THETA_BOUNDS[0])
+        resolution = (1.0 / t.size, 1.0 / t.size, 0.0, 0.0)  # below one station's worth: no fraud
+        cis = [bootstrap_interval(x[k], boot[k], confidence, lower_bound=lower[k], resolution=resolution[k])
+               for k in range(4)]  # fmt: skip
         if not fit_theta:
             cis[3] = (np.nan, np.nan)
     honest = HonestParameters(*(float(a) for a in x[4:]))
