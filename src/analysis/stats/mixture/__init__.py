@@ -13,7 +13,7 @@ intensity by fixed Gauss–Legendre quadrature over the honest turnout; Wald int
 observed information (finite-difference Hessian). Posterior (:mod:`.posterior`): per-station
 probabilities of incremental and extreme fraud and expected manufactured and stolen votes, the
 election's sums with delta-method intervals. Options of the fit: a fitted count overdispersion
-``c`` (count variance ``c`` × binomial) and a minimum fraud intensity (:mod:`.optimize`). Diagnostics (:mod:`.diagnostics`): the honest
+``c`` (count variance ``c`` × binomial; one, or one per station group) and a minimum fraud intensity (:mod:`.optimize`). Diagnostics (:mod:`.diagnostics`): the honest
 model's misfit and where the incremental component's stations lie in it. docs/fraud_mixture.md describes the method.
 """
 

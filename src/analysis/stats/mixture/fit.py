@@ -33,7 +33,8 @@ from analysis.stats.mixture.optimize import (
 #: uniform and θ is not identified. ε, κ: the honest scale mixture's (``honest="scale_mixture"``;
 #: κ >= 1.5 keeps the wide class distinct from the narrow one; the normal model pins ε = 0, κ = 1);
 #: δ_τ, δ_ν: the shifted mixture's (0 otherwise); c: the count overdispersion
-#: (``overdispersion="fitted"``; 1, binomial, otherwise).
+#: (``overdispersion="fitted"`` or ``"by_group"``; 1, binomial, otherwise); c_other: the other
+#: group's (``"by_group"``; 1 otherwise).
 BOUNDS = (
     (0.0, 1.0),
     (0.0, 1.0),
@@ -48,6 +49,7 @@ BOUNDS = (
     (1.5, 10.0),
     (-0.3, 0.3),
     (-0.3, 0.3),
+    (1.0, 50.0),
     (1.0, 50.0),
 )
 _PINNED = {
@@ -65,7 +67,8 @@ class FraudMixtureResult(FlatResult):
     ----------
     parameters : MixtureParameters
         The reported estimates; ``fi``, ``fe``, ``alpha``, ``tau``, ``nu``, ``sigma_tau``,
-        ``sigma_nu``, ``theta``, ``rho``, ``dispersion`` (the count overdispersion c) read them.
+        ``sigma_nu``, ``theta``, ``rho``, ``dispersion`` (the count overdispersion c),
+        ``dispersion_other`` (the other group's c) read them.
     fi_low, fi_high, fe_low, fe_high, alpha_low, alpha_high : float
         Wald intervals from the observed information, clipped to the parameter's range
         (NaN where the parameter is not identified: α with ``fi = fe = 0``).
@@ -94,7 +97,7 @@ class FraudMixtureResult(FlatResult):
     confidence_level : float
         Level of the intervals.
     covariance : numpy.ndarray
-        14 × 14 inverse observed information of the unrestricted fit (NaN rows and columns where
+        15 × 15 inverse observed information of the unrestricted fit (NaN rows and columns where
         not identified).
     unrestricted : MixtureParameters
         The unrestricted maximum-likelihood estimates (equal to the reported ones unless
@@ -138,10 +141,10 @@ class FraudMixtureResult(FlatResult):
         return dict(zip(PARAMETER_NAMES, np.sqrt(np.diag(self.covariance)).tolist(), strict=True))
 
 
-def _bounds(honest: str, dispersion_fitted: bool = False) -> list[tuple[float, float]]:
+def _bounds(honest: str, dispersion_fitted: bool = False, other_fitted: bool = False) -> list[tuple[float, float]]:
     """:data:`BOUNDS` with the parameters the honest model does not have pinned (the count
-    overdispersion c at 1 unless fitted)."""
-    pinned = {**_PINNED[honest], **({} if dispersion_fitted else {13: 1.0})}
+    overdispersion c at 1 unless fitted, the other group's c at 1 unless fitted by group)."""
+    pinned = {**_PINNED[honest], **({} if dispersion_fitted else {13: 1.0}), **({} if other_fitted else {14: 1.0})}
     return [(pinned[j],) * 2 if j in pinned else b for j, b in enumerate(BOUNDS)]
 
 
@@ -174,6 +177,7 @@ def fit_fraud_mixture(
     unit=None,
     honest: str = "normal",
     overdispersion: str = "none",
+    groups=None,
     min_intensity: float = 0.0,
     seed=0,
 ) -> FraudMixtureResult:
@@ -223,11 +227,16 @@ def fit_fraud_mixture(
         with ε and κ fitted (heavier tails, as clean elections have), or that mixture with the wide
         class's means moved by a fitted (δ_τ, δ_ν) (skewed); the no-fraud model of the
         likelihood-ratio test has the same honest model.
-    overdispersion : {"none", "fitted"}
+    overdispersion : {"none", "fitted", "by_group"}
         ``"fitted"``: each station's count variance is ``c`` times the binomial one, ``c`` in
         [1, 50] fitted with the other parameters (analytic gradient; small and special stations
-        scatter more than binomially); ``"none"``: ``c = 1``. Needs ``registered``, ``voters`` and
-        ``count_variance``.
+        scatter more than binomially); ``"by_group"``: one fitted ``c`` for the stations with
+        ``groups`` false (``dispersion``) and one for those with ``groups`` true
+        (``dispersion_other``: institutions and other special station types); ``"none"``:
+        ``c = 1``. Needs ``registered``, ``voters`` and ``count_variance``.
+    groups : array_like of bool, optional
+        With ``overdispersion="by_group"``: each station's group (true: the other group). Where
+        no station (or every station) is in the other group, ``"by_group"`` is ``"fitted"``.
     min_intensity : float
         ``k >= 0``: incremental fraud's intensity width is bounded below by
         ``θ_min = k √(π/2) σ_τ / (1 − τ)``, i.e. the mean stuffing of a fraudulent station is at
@@ -261,12 +270,20 @@ def fit_fraud_mixture(
     started = time.process_time()
     if honest not in _PINNED:
         raise ValueError(f"honest must be one of {tuple(_PINNED)}, got {honest!r}")
-    if overdispersion not in ("none", "fitted"):
-        raise ValueError(f"overdispersion must be 'none' or 'fitted', got {overdispersion!r}")
+    if overdispersion not in ("none", "fitted", "by_group"):
+        raise ValueError(f"overdispersion must be 'none', 'fitted' or 'by_group', got {overdispersion!r}")
+    if (overdispersion == "by_group") != (groups is not None):
+        raise ValueError("groups must be given with overdispersion='by_group', and only then")
     if min_intensity < 0:
         raise ValueError(f"min_intensity must be >= 0, got {min_intensity}")
-    fitted_c = overdispersion == "fitted" and count_variance and registered is not None and voters is not None
-    box = _bounds(honest, fitted_c)
+    fitted_c = overdispersion != "none" and count_variance and registered is not None and voters is not None
+    other = None
+    if fitted_c and groups is not None:
+        other = np.asarray(groups, dtype=bool)
+        if other.shape != np.shape(turnout):
+            raise ValueError(f"groups must have one entry per station, got shape {other.shape}")
+        other = other if 0 < other.sum() < other.size else None  # one group: a single c
+    box = _bounds(honest, fitted_c, other is not None)
     floor = IntensityFloor(float(min_intensity), BOUNDS[7][0])
     t, v = clip_rates(turnout, leader_share, registered, voters)
     if t.size < 20:
@@ -275,14 +292,14 @@ def fit_fraud_mixture(
     sub = np.sort(rng.choice(t.size, prefit_stations, replace=False)) if t.size > prefit_stations else slice(None)
     shifts = unit_shifts(t, v, unit) if unit is not None else (None, None)
     sizes = (registered, voters) if count_variance else (None, None)
-    noise = count_noise(*sizes, shift_t=shifts[0], shift_v=shifts[1], n=t.size)
+    noise = count_noise(*sizes, shift_t=shifts[0], shift_v=shifts[1], n=t.size, group=other)
     pre = Likelihood(t[sub], v[sub], nodes, _take(noise, sub))
     # Short runs from every start, the best one run to convergence (on the subsample, then on all).
     # With the new options (thorough): every start run to convergence on the subsample, as short
     # runs stopped at a local maximum there (docs/fraud_mixture.md), and the best one restarted
     # (a fresh L-BFGS-B memory); the old path is unchanged.
     thorough = fitted_c or floor.active
-    starts = starting_values(t, v, honest, 2.0 if fitted_c else 1.0, more=thorough)
+    starts = starting_values(t, v, honest, 2.0 if fitted_c else 1.0, thorough, 2.0 if other is not None else 1.0)
     fits = [_minimise(pre, start, maxiter if thorough else prefit_iterations, box, floor) for start in starts]
     final = _minimise(pre, min(fits, key=lambda r: r.fun).x, maxiter, box, floor)
     lik = pre

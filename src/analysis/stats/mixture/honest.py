@@ -94,17 +94,26 @@ def honest_moments(p, noise=None):
     ``m (1 − m) / registered`` and ``m (1 − m) / voters``, to ``σ_τ²`` and ``σ_ν²`` (the normal
     approximation of the count densities of Mebane's code), multiplied by the overdispersion
     factor ``c = p.dispersion`` (count variance ``c`` times binomial; ``c = 1``: binomial); the
-    covariance ``ρ σ_τ σ_ν`` is the structural part only. Without ``noise`` they are the scalars
-    ``τ, ν, σ_τ, σ_ν, ρ``.
+    covariance ``ρ σ_τ σ_ν`` is the structural part only. A fifth element of ``noise``, the
+    stations' group (0 or 1; :func:`count_noise`), gives the stations of group 1 the factor
+    ``p.dispersion_other`` instead. Without ``noise`` they are the scalars ``τ, ν, σ_τ, σ_ν, ρ``.
     """
     if noise is None:
         return p.tau, p.nu, p.sigma_tau, p.sigma_nu, p.rho
     m_t = np.clip(p.tau + noise[2], 0.005, 0.995)
     m_v = np.clip(p.nu + noise[3], 0.005, 0.995)
-    c = p.dispersion
+    c = station_dispersion(p, noise)
     s_t = np.sqrt(p.sigma_tau**2 + c * m_t * (1.0 - m_t) * noise[0])
     s_v = np.sqrt(p.sigma_nu**2 + c * m_v * (1.0 - m_v) * noise[1])
     return m_t, m_v, s_t, s_v, p.rho * p.sigma_tau * p.sigma_nu / (s_t * s_v)
+
+
+def station_dispersion(p, noise):
+    """Each station's count overdispersion: ``p.dispersion``, or by group (``noise[4]``, 1 for the
+    other group) ``p.dispersion_other`` for the stations of group 1."""
+    if len(noise) < 5:
+        return p.dispersion
+    return np.where(noise[4] > 0, p.dispersion_other, p.dispersion)
 
 
 def honest_classes(p) -> list:
@@ -161,9 +170,10 @@ def honest_density(t, v, p, noise=None, square=None):
     )
 
 
-def count_noise(registered=None, voters=None, *, shift_t=None, shift_v=None, n=None):
+def count_noise(registered=None, voters=None, *, shift_t=None, shift_v=None, n=None, group=None):
     """``(1 / registered, 1 / voters, shift_τ, shift_ν)`` for :func:`honest_moments` (zeros for
-    what is not given; None when nothing is)."""
+    what is not given; None when nothing is), and the stations' overdispersion group (0 or 1) as
+    a fifth element when ``group`` is given."""
     given = [a for a in (registered, voters, shift_t, shift_v) if a is not None]
     if not given:
         return None
@@ -172,7 +182,9 @@ def count_noise(registered=None, voters=None, *, shift_t=None, shift_v=None, n=N
         np.zeros(n) if a is None else 1.0 / np.maximum(np.asarray(a, dtype=float), 1.0) for a in (registered, voters)
     ]
     shifts = [np.zeros(n) if a is None else np.asarray(a, dtype=float) for a in (shift_t, shift_v)]
-    return (*inverse, *shifts)
+    if group is None:
+        return (*inverse, *shifts)
+    return (*inverse, *shifts, np.asarray(group, dtype=float))
 
 
 def honest_draws(rng, p, n: int, noise=None):

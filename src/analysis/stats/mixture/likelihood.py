@@ -1,7 +1,7 @@
 """Log-likelihood of the finite-mixture fraud model and its gradient (used by :mod:`.fit`).
 
 The gradient is analytic in the mixing weights (fi, fe) and in the honest parameters
-(τ, ν, σ_τ, σ_ν, ρ) and the count overdispersion c; only α and θ, which move the quadrature nodes, are stepped by forward
+(τ, ν, σ_τ, σ_ν, ρ) and the count overdispersion c (one, or one per station group); only α and θ, which move the quadrature nodes, are stepped by forward
 differences. The honest parameters enter every component density only through the bivariate
 normal of the honest ``(t0, v0)`` (:func:`~analysis.stats.mixture.model.honest_moments`), so with
 ``z_t = (t0 − m_τ)/s_τ``, ``z_v = (v0 − m_ν)/s_ν``, ``D = 1 − r²``, ``Q = z_t² − 2 r z_t z_v + z_v²``:
@@ -31,6 +31,7 @@ from analysis.stats.mixture.honest import (
     class_squares,
     honest_classes,
     honest_moments,
+    station_dispersion,
 )
 from analysis.stats.mixture.model import (
     DEFAULT_NODES,
@@ -44,21 +45,23 @@ from analysis.stats.mixture.model import (
 
 _N = len(PARAMETER_NAMES)
 _SHAPE = slice(2, _N)  # parameters inside the component densities (fi, fe are the mixing weights)
-_HONEST = [3, 4, 5, 6, 8, 9, 10, 11, 12, 13]  # τ, ν, σ_τ, σ_ν, ρ, ε, κ, δ_τ, δ_ν, c: analytic derivatives
+_HONEST = [3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14]  # τ, ν, σ_τ, σ_ν, ρ, ε, κ, δ_τ, δ_ν, c, c_other: analytic
 _STEPPED = [2, 7]  # α, θ: forward differences
 _TINY = 1e-300
 
 
 def _moment_jacobian(p: MixtureParameters, noise, n: int):
-    """Moments ``(m_τ, m_ν, s_τ, s_ν, r)`` per station and their Jacobian (5 × 6 × n) in (τ, ν, σ_τ, σ_ν, ρ, c)."""
+    """Moments ``(m_τ, m_ν, s_τ, s_ν, r)`` per station and their Jacobian (5 × 7 × n) in
+    (τ, ν, σ_τ, σ_ν, ρ, c, c_other) (c_other: the count overdispersion of group 1, ``noise[4]``)."""
     moments = [np.broadcast_to(np.asarray(a, dtype=float), n) for a in honest_moments(p, noise)]
     m_t, m_v, s_t, s_v, r = moments
-    inv_reg, inv_vot, shift_t, shift_v = noise if noise is not None else (0.0, 0.0, 0.0, 0.0)
+    inv_reg, inv_vot, shift_t, shift_v = noise[:4] if noise is not None else (0.0, 0.0, 0.0, 0.0)
+    grouped = noise is not None and len(noise) > 4
     # The means are clipped to [0.005, 0.995]: flat beyond.
     free_t = np.broadcast_to((p.tau + shift_t > 0.005) & (p.tau + shift_t < 0.995), n).astype(float)
     free_v = np.broadcast_to((p.nu + shift_v > 0.005) & (p.nu + shift_v < 0.995), n).astype(float)
-    c = p.dispersion
-    jac = np.zeros((5, 6, n))
+    c = station_dispersion(p, noise) if noise is not None else p.dispersion
+    jac = np.zeros((5, 7, n))
     jac[0, 0] = free_t
     jac[1, 1] = free_v
     jac[2, 0] = c * (1.0 - 2.0 * m_t) * inv_reg / (2.0 * s_t) * free_t
@@ -67,6 +70,10 @@ def _moment_jacobian(p: MixtureParameters, noise, n: int):
     jac[3, 1] = c * (1.0 - 2.0 * m_v) * inv_vot / (2.0 * s_v) * free_v
     jac[3, 3] = p.sigma_nu / s_v
     jac[3, 5] = m_v * (1.0 - m_v) * inv_vot / (2.0 * s_v)
+    if grouped:  # each station's c is its group's: the derivative goes to c or to c_other
+        other = noise[4] > 0
+        jac[2:4, 6] = np.where(other, jac[2:4, 5], 0.0)
+        jac[2:4, 5] = np.where(other, 0.0, jac[2:4, 5])
     # r = ρ σ_τ σ_ν / (s_τ s_ν)
     jac[4] = -r * (jac[2] / s_t + jac[3] / s_v)
     jac[4, 2] += p.rho * p.sigma_nu / (s_t * s_v)
@@ -122,17 +129,18 @@ def _weighted_sums(c, zt, zv, axis=None):
 
 
 def _combine_classes(p: MixtureParameters, dens, scores):
-    """Density and scores in (τ, ν, σ_τ, σ_ν, ρ, ε, κ, δ_τ, δ_ν, c) of the honest mixture from its classes'
-    (``dens``: classes × …, ``scores``: classes × 6 × …, each in its own class's (τ, ν, σ_τ, σ_ν, ρ, c))."""
-    out = np.zeros((10, *dens.shape[1:]))
+    """Density and scores in (τ, ν, σ_τ, σ_ν, ρ, ε, κ, δ_τ, δ_ν, c, c_other) of the honest mixture from its
+    classes' (``dens``: classes × …, ``scores``: classes × 7 × …, each in its own class's
+    (τ, ν, σ_τ, σ_ν, ρ, c, c_other))."""
+    out = np.zeros((11, *dens.shape[1:]))
     if dens.shape[0] == 1:
-        out[:5], out[9] = scores[0][:5], scores[0][5]
+        out[:5], out[9:] = scores[0][:5], scores[0][5:]
         return dens[0], out
     eps, kappa = p.epsilon, p.kappa
     wide = scores[1].copy()
     wide[2:4] *= kappa  # the wide class's σ' = κ σ
     out[:5] = (1.0 - eps) * scores[0][:5] + eps * wide[:5]
-    out[9] = (1.0 - eps) * scores[0][5] + eps * scores[1][5]  # both classes share the count dispersion c
+    out[9:] = (1.0 - eps) * scores[0][5:] + eps * scores[1][5:]  # both classes share the count dispersion c
     out[5] = dens[1] - dens[0]
     out[6] = eps * (p.sigma_tau * scores[1][2] + p.sigma_nu * scores[1][3])
     out[7:9] = eps * scores[1][0:2]  # the wide class's means are τ + δ_τ, ν + δ_ν
@@ -144,7 +152,7 @@ def densities_and_scores(
 ):
     """``(dens, scores)``: the component densities ``(f0, fI, fE)`` (3 × n, as
     :func:`~analysis.stats.mixture.model.component_densities`) and their derivatives in
-    (τ, ν, σ_τ, σ_ν, ρ, ε, κ, δ_τ, δ_ν, c) (10 × 3 × n; zero in ε, κ, δ for the normal honest model)."""
+    (τ, ν, σ_τ, σ_ν, ρ, ε, κ, δ_τ, δ_ν, c, c_other) (11 × 3 × n; zero in ε, κ, δ for the normal honest model)."""
     n = t.size
     classes = honest_classes(p)
     squares = tuple(np.broadcast_to(sq, n) for sq in (class_squares(p, noise) if square is None else square))
@@ -173,12 +181,12 @@ def densities_and_scores(
     class_scores = []
     for c in range(len(classes)):
         moment_scores = np.stack([_moment_scores(sums[c, k], moments[c], log_sq[c]) for k in range(3)], axis=1)
-        class_scores.append(np.einsum("mcn,mkn->kcn", moment_scores, jacobians[c]))  # 6 × 3 × n
+        class_scores.append(np.einsum("mcn,mkn->kcn", moment_scores, jacobians[c]))  # 7 × 3 × n
     return _combine_classes(p, sums[:, :, 0], np.stack(class_scores))
 
 
 def honest_loglik(t, v, p: MixtureParameters, noise=None):
-    """Log-likelihood of the honest-only model (fi = fe = 0) and its gradient in (τ, ν, σ_τ, σ_ν, ρ, ε, κ, δ_τ, δ_ν, c)."""
+    """Log-likelihood of the honest-only model (fi = fe = 0) and its gradient in (τ, ν, σ_τ, σ_ν, ρ, ε, κ, δ_τ, δ_ν, c, c_other)."""
     classes = honest_classes(p)
     dens, scores = [], []
     for _, honest in classes:
@@ -211,7 +219,8 @@ class Likelihood:
 
     def _square_at(self, p: MixtureParameters):
         """Honest square probabilities, cached by the honest parameters (the α and θ steps reuse them)."""
-        key = (p.tau, p.nu, p.sigma_tau, p.sigma_nu, p.rho, p.epsilon, p.kappa, p.delta_tau, p.delta_nu, p.dispersion)
+        key = (p.tau, p.nu, p.sigma_tau, p.sigma_nu, p.rho, p.epsilon, p.kappa, p.delta_tau, p.delta_nu)
+        key = (*key, p.dispersion, p.dispersion_other)
         if self._square[0] != key:
             self._square = (key, class_squares(p, self.noise))
         return self._square[1]

@@ -59,6 +59,7 @@ PARAMETER_NAMES = (
     "delta_tau",
     "delta_nu",
     "dispersion",
+    "dispersion_other",
 )
 #: Width of the extreme-fraud intensity ``x = 1 − |N(0, 0.075)|``, fixed as in Mebane's
 #: finite-mixture code (EFToolkit ``ComputeFiniteMixtureModel``: ``dconvE(..., 0, 0.075, ...)``).
@@ -98,7 +99,11 @@ class MixtureParameters:
     dispersion : float
         Overdispersion factor ``c`` of the counts: each station's count variance is ``c`` times
         the binomial one (:func:`~analysis.stats.mixture.honest.honest_moments`); 1 (default) is
-        binomial, as in Mebane's count densities.
+        binomial, as in Mebane's count densities; with groups (``overdispersion="by_group"``) the
+        ``c`` of the first group (ordinary stations).
+    dispersion_other : float
+        ``c`` of the stations of the other group (``overdispersion="by_group"``: institutions and
+        other special station types); 1 (default) and unused without groups.
     """
 
     fi: float
@@ -115,6 +120,7 @@ class MixtureParameters:
     delta_tau: float = 0.0
     delta_nu: float = 0.0
     dispersion: float = 1.0
+    dispersion_other: float = 1.0
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, name) for name in PARAMETER_NAMES], dtype=float)

@@ -26,7 +26,7 @@ from scipy import optimize
 from analysis.stats.mixture.likelihood import _N, _SHAPE, Likelihood
 
 #: Typical magnitudes of the parameters: the optimizer works on ``vec / _SCALE``.
-_SCALE = np.array([0.1, 0.01, 1.0, 0.1, 0.1, 0.05, 0.05, 0.1, 0.1, 0.05, 1.0, 0.05, 0.05, 1.0])
+_SCALE = np.array([0.1, 0.01, 1.0, 0.1, 0.1, 0.05, 0.05, 0.1, 0.1, 0.05, 1.0, 0.05, 0.05, 1.0, 1.0])
 _THETA, _TAU, _SIGMA_TAU = 7, 3, 5
 _MEAN_HALF_NORMAL = np.sqrt(2.0 / np.pi)  # E|N(0, 1)|
 
@@ -132,10 +132,13 @@ def _minimise(lik: Likelihood, start: np.ndarray, maxiter: int, box, floor: Inte
     return res
 
 
-def starting_values(t, v, honest: str = "normal", dispersion: float = 1.0, more: bool = False) -> list[np.ndarray]:
+def starting_values(
+    t, v, honest: str = "normal", dispersion: float = 1.0, more: bool = False, dispersion_other: float = 1.0
+) -> list[np.ndarray]:
     """Honest peak from the left flanks (fraud only moves stations right; Klimek et al. 2012),
     combined with a few fraud starts (fi, fe, α, θ); the scale mixture starts at ε = 0.05, κ = 3
-    (Tukey's 1960 examples); the count overdispersion at ``dispersion``. ``more``: two further
+    (Tukey's 1960 examples); the count overdispersion at ``dispersion`` (``dispersion_other``: the
+    other group's). ``more``: two further
     fraud starts, stealing-dominated (α = 0.5) and wide (θ = 0.5), for the thorough multi-start."""
 
     def left_peak(x):
@@ -152,7 +155,8 @@ def starting_values(t, v, honest: str = "normal", dispersion: float = 1.0, more:
         fraud += [(0.02, 0.002, 0.5, 0.2), (0.05, 0.005, 1.5, 0.5)]
     scale = (0.0, 1.0) if honest == "normal" else (0.05, 3.0)
     return [
-        np.array([fi, fe, a, tau, nu, s_tau, s_nu, th, 0.0, *scale, 0.0, 0.0, dispersion]) for fi, fe, a, th in fraud
+        np.array([fi, fe, a, tau, nu, s_tau, s_nu, th, 0.0, *scale, 0.0, 0.0, dispersion, dispersion_other])
+        for fi, fe, a, th in fraud
     ]
 
 
@@ -196,6 +200,8 @@ def _covariance(info: np.ndarray, vec: np.ndarray, box, floor: IntensityFloor = 
         keep[10:13] = False
     if vec[13] <= box[13][0] + 1e-6:
         keep[13] = False  # c on its bound 1 (binomial counts): held there, as its score need not vanish
+    if not box[14][0] + 1e-6 < vec[14] < box[14][1] - 1e-6:
+        keep[14] = False  # the other group's c on a bound (1, or 50: a group scattered beyond counts), likewise
     jac = floor.jacobian(vec)
     if floor.active:
         info = jac.T @ info @ jac
