@@ -146,6 +146,28 @@ def test_ru2011_spike_share_with_valid_ballots_matches_rs_spikes(processed_elect
     assert 0.88 <= res.spike_share_pct <= 0.97, res.spike_share_pct
 
 
+@pytest.mark.dataset
+@pytest.mark.slow
+def test_bootstrap_test_stays_quiet_on_the_clean_polish_round_with_kobaks_size_filter(processed_election):
+    """Notebook 06 runs the bootstrap test on stations with >= 100 registered voters. On all
+    stations of pl2020r1 (t = ballots counted, the notebook's seed 20110403 + 2, 19 draws of 20
+    resamples) the clean round's F is above every draw (p = 0.05, the smallest possible): tiny
+    stations at 100 % and coarse fractions are not in the smooth null. With the filter the round
+    is quiet (p = 0.4 at this seed; 0.3 and 0.25 at seeds 1 and 2) and F is near the null mean."""
+    stations, votes = processed_election("pl2020r1")
+    lv = measures.leader_votes(stations, votes, "Duda")
+    args = notebook.leader_counted_registered("pl2020r1", stations, lv, exclude_station_types=["electronic", "abroad"])
+    kw = dict(n_resamples=20, n_null=19, null="bootstrap", other_kde=False, seed=20110405, n_jobs=2)
+    every = S.rozenas_spikes(*args, **kw)
+    big = args[2] >= 100
+    filtered = S.rozenas_spikes(*(a[big] for a in args), **kw)
+    assert every.pvalue == 0.05, every.pvalue
+    assert filtered.pvalue > 0.2, filtered.pvalue
+    assert (
+        abs(filtered.spike_share_pct - filtered.null_spike_share_pct.mean()) < filtered.null_spike_share_pct.std() * 2
+    )
+
+
 def _exact_joint(mix_t, mix_v, v, t, big_n):
     """P(t*, v*) of one station under the posterior predictive, from scipy's beta-binomial pmf:
     sum_c r_c BetaBin(t*; N, t + a_c, N - t + b_c) * sum_c' r'_c' BetaBin(v*; t*, v + a'_c', t - v + b'_c')."""
