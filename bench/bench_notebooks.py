@@ -45,6 +45,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from analysis.core import config, paths
+from analysis.report import provenance
 
 TARGET_CPU_PER_100K_S = 60.0
 FRAUD_TARGET_CPU_PER_100K_S = 120.0
@@ -77,11 +78,6 @@ def make_root(where: Path) -> Path:
 def cpu_children() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
-
-
-def reads_control(notebook: str) -> bool:
-    """Whether the notebook reads its election's control (``requires: [{data: "{control}"}]``)."""
-    return any(r.election == "{control}" for r in config.load_notebook(notebook).requires)
 
 
 def run_one(election: str, notebook: str, root: Path, params: str) -> tuple[float, float, int]:
@@ -150,8 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-notebooks-") as tmp:
         root = make_root(Path(tmp))
         for nb in notebooks:
-            if control and args.controls == "cached" and reads_control(nb):
-                run_one(control, nb, root, args.params)
+            if (
+                args.controls == "cached"
+            ):  # the other elections this run reads (its `requires`), as the plan resolves them
+                for other in provenance.control_elections(nb, args.election, config.parse_overrides(args.params)):
+                    run_one(other, nb, root, args.params)
             runs = [timed_uncached(args.election, nb, root, args.params) for _ in range(max(1, args.repeat))]
             wall, cpu, status = min(r[0] for r in runs), min(r[1] for r in runs), max(r[2] for r in runs)
             if status:
