@@ -18,8 +18,8 @@ def parse_overrides(text: str | None) -> dict:
 
     >>> parse_overrides("alpha=0.01 station_types=['ordinary', 'abroad'], weighting=voters")
     {'alpha': 0.01, 'station_types': ['ordinary', 'abroad'], 'weighting': 'voters'}
-    >>> parse_overrides("fit_theta=false control=null spike_compare_total=True")
-    {'fit_theta': False, 'control': None, 'spike_compare_total': True}
+    >>> parse_overrides("fit_theta=false control=null verbose=True")
+    {'fit_theta': False, 'control': None, 'verbose': True}
     """
     out: dict = {}
     if not text or not text.strip():
