@@ -11,12 +11,53 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from pathlib import Path
 
 import pandas as pd
+
+from analysis.core import config, paths
+
+#: What an entry of config/published_estimates.yml may hold besides its ``source`` and ``finite_mixture``.
+PUBLISHED_PARAMETERS = ("fi", "fe", "alpha", "tau", "nu", "sigma_tau", "sigma_nu", "theta")
 
 #: The finite-mixture keys notebook 09_fraud_mixture writes (each with ``_low`` / ``_high`` where
 #: marked), copied into 08's results where present.
 FM_KEYS = ("fm_fi", "fm_fe", "fm_alpha", "fm_expected_fraud_votes", "fm_seconds")
+
+
+def published_estimates(election: str, config_dir: Path | None = None) -> dict[str, dict]:
+    """The published estimates of ``election`` (config/published_estimates.yml): ``{source id: {"source":
+    citation, "finite_mixture": bool, parameter: value, ...}}``, empty when none is recorded.
+
+    Examples
+    --------
+    >>> published_estimates("ru2011")["klimek2012"]["fi"], published_estimates("pl2020r1")
+    (0.64, {})
+    """
+    path = (config_dir or paths.CONFIG) / "published_estimates.yml"
+    where = path.name
+    table = config.load_yaml(path) or {}
+    if not isinstance(table, dict):
+        raise config.ConfigError(f"{where}: must be a mapping of election ids to sources")
+    entries = table.get(election) or {}
+    out = {}
+    for name, entry in entries.items():
+        at = f"{where}: {election}.{name}"
+        if not isinstance(entry, dict) or not isinstance(entry.get("source"), str):
+            raise config.ConfigError(f"{at}: must be a mapping with a `source:` citation")
+        if not isinstance(entry.get("finite_mixture", False), bool):
+            raise config.ConfigError(f"{at}.finite_mixture: must be true or false")
+        for key, value in entry.items():
+            if key in ("source", "finite_mixture"):
+                continue
+            if key not in PUBLISHED_PARAMETERS:
+                raise config.ConfigError(
+                    f"{at}: unknown key {key!r} (allowed: source, finite_mixture, {', '.join(PUBLISHED_PARAMETERS)})"
+                )
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise config.ConfigError(f"{at}.{key}: {value!r} must be a number")
+        out[name] = {"finite_mixture": False, **entry}
+    return out
 
 
 def klimek_keys(fit, prefix: str = "klimek_") -> dict:
