@@ -34,7 +34,8 @@ recovery tests — docs/fraud_estimators.md):
 * ``regions`` (``unit`` of :func:`fit_tables`, :func:`honest_unit`): the honest peak of step 1 in
   every administrative unit, each simulated station taking its unit's — a national peak reads the
   differences between regions as fraud (Poland 2020: fi = 0.41 with one peak, 0 with a peak per
-  county). Its bias: incremental fraud moves each unit's mode too, so fi is underestimated.
+  county). Its bias: incremental fraud moves each unit's mode too, so fi is underestimated (as with
+  one national peak: the observed mode, not the honest one, is held; docs/fraud_estimators.md).
 * ``fit_theta``: θ fitted within :data:`THETA_BOUNDS` (Klimek et al. fix it); a wide intensity is
   what draws the comet to the (100 %, 100 %) corner. Below 0.1, fi and θ trade off (fraud becomes
   a shift of the honest peak), and α is bounded below by 1 (:data:`ALPHA_BOUNDS`) for the same

@@ -267,8 +267,9 @@ def fit_klimek(
     percentile interval, one-sided ``[0, q]`` where fi or fe is on the boundary 0 (below one
     station's worth, ``1 / n_stations``: Self & Liang 1987, Andrews 2000) and extended to the
     estimate where the refits lie on one side of it (refits in another local minimum; issue 11):
-    it holds the estimate by construction. It does not see the fit's own bias (fi under
-    incremental fraud with per-unit peaks), so fi's interval under-covers there.
+    it holds the estimate by construction. It does not see the fit's own bias: incremental
+    fraud of low intensity moves the observed mode taken as the honest peak (national or per
+    unit), so fi is underestimated and its interval under-covers there (docs/fraud_estimators.md).
 
     References
     ----------
