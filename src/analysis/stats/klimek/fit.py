@@ -162,9 +162,13 @@ def _fit_once(turnout, share, registered, region, d: _Draws, grid, *, theta, fit
         rates = _honest_rates(d, fixed)
         peaks = honest0[:2] if region is None else table[region, :2].T  # each station's peak
         theta_min = intensity_floor(*peaks, k)
-    floor0 = theta_min if theta_min is not None else intensity_floor(*honest0[:2], k)
+
+    def floor_at(x):  # θ's floor at the honest parameters x[4:6] (fixed, or free with joint)
+        return theta_min if theta_min is not None else intensity_floor(x[4], x[5], k)
+
     free = np.r_[True, True, True, fit_theta, [joint] * 4, joint and fit_correlation]
-    full = np.r_[0.0, 0.0, 2.0, max(theta, floor0), honest0]
+    full = np.r_[0.0, 0.0, 2.0, theta, honest0]
+    full[3] = max(theta, floor_at(full))
 
     def obj(p):
         x = full.copy()
@@ -188,7 +192,7 @@ def _fit_once(turnout, share, registered, region, d: _Draws, grid, *, theta, fit
         # A refit starts from the point estimate (fraud parameters; the honest ones of the
         # resample's own peak where they are not fitted).
         start = np.asarray(start, dtype=float).copy()
-        start[3] = max(start[3], floor0) if fit_theta else start[3]  # this resample's floor
+        start[3] = max(start[3], floor_at(start)) if fit_theta else start[3]  # this resample's floor
         start = start[free]
     res = _nelder_mead(obj, start, steps, maxiter)
     x = full.copy()
@@ -197,7 +201,7 @@ def _fit_once(turnout, share, registered, region, d: _Draws, grid, *, theta, fit
     if rates is None:
         rates = _honest_rates(d, tuple(x[4:]))
     fitted = _fingerprint(*_with_fraud(d, *rates, *x[:4]), bins)
-    return x, float(res.fun), observed, fitted, floor0
+    return x, float(res.fun), observed, fitted, floor_at(x)
 
 
 def fit_klimek(
