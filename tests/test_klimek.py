@@ -203,11 +203,11 @@ def test_bootstrap_interval_rules_by_hand():
     assert np.isnan(klimek.bootstrap_interval(0.1, [np.nan], 0.95)[0])
 
 
-def _calibration_clean_election(i):
+def _calibration_clean_election(i, n_stations=1000):
     # Election i of notebook 11's clean scenario (pl2020-like, 1,000 stations, its seeds).
     from analysis.synthetic import estimators
 
-    base = estimators.scenario_with_stations(simulate.load_scenario("pl2020-like"), 1000)
+    base = estimators.scenario_with_stations(simulate.load_scenario("pl2020-like"), n_stations)
     ss = np.random.SeedSequence(20110403).spawn(i + 1)[i]
     return simulate.simulate_election(base, estimators._rng(ss, 0))
 
@@ -328,17 +328,51 @@ def test_true_honest_peaks_recover_the_incremental_fraud_the_observed_peaks_abso
 
 
 def test_regional_honest_peaks_find_no_fraud_in_a_clean_regional_election():
-    # No extreme fraud, and no incremental fraud worth the name. On clean draws fi comes out
-    # ≈ 0 (6,000 stations, seed 12: 0.000) or, with θ near its lower bound 0.1, up to ≈ 0.12 (8,000
-    # stations, seeds 12, 13; seed 14 here: 0.044 at θ = 0.11): fraud of
-    # intensity ~0.1 at a few stations is a slight right skew of a unit's honest peak, which a
-    # noisy left-flank width cannot tell from it (fi and θ are weakly identified there; quote fi
-    # with θ). The votes it moves — the mean intensity fi · θ √(2/π) of the non-voters — stay < 1 %.
+    # No extreme fraud, and no incremental fraud worth the name. Without the intensity floor
+    # (min_intensity=0) fi came out ≈ 0 (6,000 stations, seed 12: 0.000) or, with θ near its lower
+    # bound 0.1, up to ≈ 0.12 (8,000 stations, seeds 12, 13; seed 14 here: 0.044 at θ = 0.11):
+    # fraud of intensity ~0.1 at a few stations is a slight right skew of a unit's honest peak,
+    # which a noisy left-flank width cannot tell from it. With θ ≥ one honest sd of stuffing
+    # (the default min_intensity=1; θ_min ≈ 0.2 here) seeds 12 and 14 give fi 0.001 and 0.005.
     for seed in (12, 14):
         f = _fit_regional(simulate.simulate_election(_regional(6000), seed), "region", replicates=5, maxiter=100)
         assert f.fe < 0.002
-        assert f.fi < 0.15
+        assert f.fi < 0.02
         assert f.fi * f.theta * np.sqrt(2 / np.pi) < 0.01
+
+
+def test_intensity_floor_by_hand():
+    # θ_min = k √(π/2) σ_τ / (1 − τ): mean stuffing θ √(2/π) (1 − τ) of k honest sds; the median over
+    # stations, so one unit with its mode near 100 % turnout does not set it; within THETA_BOUNDS.
+    assert klimek.intensity_floor(0.6, 0.05, 1.0) == pytest.approx(np.sqrt(np.pi / 2) * 0.05 / 0.4)
+    assert klimek.intensity_floor(0.6, 0.05, 2.0) == pytest.approx(2 * np.sqrt(np.pi / 2) * 0.125)
+    assert klimek.intensity_floor([0.6, 0.6, 0.99], [0.05, 0.05, 0.05], 1.0) == pytest.approx(0.1567, abs=1e-4)
+    assert klimek.intensity_floor(0.6, 0.01, 1.0) == klimek.THETA_BOUNDS[0]
+    assert klimek.intensity_floor(0.98, 0.05, 1.0) == klimek.THETA_BOUNDS[1]
+    assert klimek.intensity_floor(0.6, 0.05, 0.0) == klimek.THETA_BOUNDS[0]
+
+
+def test_intensity_floor_removes_the_no_fraud_ridge():
+    # Issue 11: on this clean election (notebook 11's pl2020-like scenario at 5,000 stations) θ at its
+    # box floor 0.1 lets fi = 0.23 of "fraud" stuffing a third of an honest sd mimic the honest spread.
+    # With θ ≥ one honest sd of stuffing (min_intensity = 1: θ_min ≈ 0.24) no fraud is found.
+    e = _calibration_clean_election(3, n_stations=5000)
+    kw = dict(unit="region", seed=1003, maxiter=100, theta=0.2, fit_theta=True)
+    ridge = klimek.fit_tables(e.stations, e.votes, e.leader, min_intensity=0.0, **kw)
+    floored = klimek.fit_tables(e.stations, e.votes, e.leader, min_intensity=1.0, **kw)
+    assert ridge.fi > 0.1 and ridge.theta < 0.15
+    assert 0.2 < floored.theta_min < 0.3 and floored.theta >= floored.theta_min
+    assert floored.fi < 0.02 and floored.fe < 0.002
+
+
+def test_intensity_floor_follows_a_free_honest_peak():
+    # With joint=True the honest peak is fitted, and θ's floor is taken at the fitted peak.
+    e = simulate.simulate_election(_toy(3000), 4)
+    f = klimek.fit_tables(e.stations, e.votes, e.leader, joint=True, fit_theta=True, maxiter=40, replicates=2,
+                          grid={"fi": (0.0, 0.2), "fe": (0.0,)})  # fmt: skip
+    h = f.honest
+    assert f.theta_min == pytest.approx(np.sqrt(np.pi / 2) * h.turnout_sd / (1 - h.turnout_mean))
+    assert f.theta >= f.theta_min > klimek.THETA_BOUNDS[0]
 
 
 @pytest.mark.dataset

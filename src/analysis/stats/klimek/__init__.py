@@ -36,7 +36,9 @@ recovery tests — docs/fraud_estimators.md):
   differences between regions as fraud (Poland 2020: fi = 0.41 with one peak, 0 with a peak per
   county). Its bias: incremental fraud moves each unit's mode too, so fi is underestimated (as with
   one national peak: the observed mode, not the honest one, is held; docs/fraud_estimators.md).
-* ``fit_theta``: θ fitted within :data:`THETA_BOUNDS` (Klimek et al. fix it); a wide intensity is
+* ``fit_theta``: θ fitted within :data:`THETA_BOUNDS`, and above :func:`intensity_floor`
+  (``min_intensity``: fraud stuffs on average at least one honest sd of turnout, else it mimics
+  the honest spread; issue 11) (Klimek et al. fix it); a wide intensity is
   what draws the comet to the (100 %, 100 %) corner. Below 0.1, fi and θ trade off (fraud becomes
   a shift of the honest peak), and α is bounded below by 1 (:data:`ALPHA_BOUNDS`) for the same
   reason: with α < 1 fraud moves the leader's share with almost no turnout change, which is what
@@ -64,6 +66,7 @@ from analysis.stats.klimek.model import (
     hellinger2,
     honest_parameters,
     honest_unit,
+    intensity_floor,
     regional_honest,
 )
 
@@ -80,5 +83,6 @@ __all__ = [
     "hellinger2",
     "honest_parameters",
     "honest_unit",
+    "intensity_floor",
     "regional_honest",
 ]

@@ -13,6 +13,7 @@ from analysis.stats.klimek.interval import bootstrap_interval
 from analysis.stats.klimek.model import (
     ALPHA_BOUNDS,
     MIN_UNIT_STATIONS,
+    THETA_BOUNDS,
     HonestParameters,
     _Draws,
     _draws,
@@ -21,6 +22,7 @@ from analysis.stats.klimek.model import (
     _with_fraud,
     hellinger2,
     honest_parameters,
+    intensity_floor,
     regional_honest,
 )
 
@@ -46,6 +48,9 @@ class KlimekFitResult(FlatResult):
         The width θ of the fraud intensity distribution (fitted with ``fit_theta``, else fixed).
     theta_ci : tuple of float
         Its bootstrap interval (NaN when fixed or without bootstrap).
+    theta_min : float
+        The fitted θ's lower bound (:func:`~analysis.stats.klimek.model.intensity_floor`; the
+        point fit's, each refit takes its resample's).
     honest_model : str
         ``"national"`` (one honest peak, Klimek et al.) or ``"per unit"`` (a peak per region or other unit).
     n_stations, bins : int
@@ -72,6 +77,7 @@ class KlimekFitResult(FlatResult):
     observed: np.ndarray
     fitted: np.ndarray
     bootstrap: np.ndarray  # (4, n_bootstrap): fi, fe, α, θ
+    theta_min: float = THETA_BOUNDS[0]
 
     @property
     def statistic(self) -> float:
@@ -79,22 +85,25 @@ class KlimekFitResult(FlatResult):
         return self.distance
 
 
-THETA_BOUNDS = (0.1, 1.0)
-
-
-def _objective(params, d: _Draws, observed: np.ndarray, bins: int, honest_rates=None) -> float:
+def _objective(params, d: _Draws, observed: np.ndarray, bins: int, honest_rates=None, theta_min=None,
+               min_intensity: float = 0.0) -> float:  # fmt: skip
     """Squared Hellinger distance of the model at ``params`` = (fi, fe, α, θ, t̄, σ_t, v̄, σ_v, ρ).
 
     ``honest_rates``: the copies' honest (turnout, share) where the honest parameters are held
-    fixed (drawn once per fit), used in place of ``params[4:]``.
+    fixed (drawn once per fit), used in place of ``params[4:]``. ``theta_min``: θ's lower bound
+    (default ``THETA_BOUNDS[0]``; with free honest parameters, the floor of ``min_intensity`` at them).
     """
     fi, fe, alpha, theta = params[:4]
+    if theta_min is None:
+        theta_min = THETA_BOUNDS[0]
+        if honest_rates is None and min_intensity > 0 and 0 < params[4] < 1:
+            theta_min = intensity_floor(params[4], params[5], min_intensity)
     if (
         fi < 0
         or fe < 0
         or fi + fe > 1
         or not ALPHA_BOUNDS[0] <= alpha <= ALPHA_BOUNDS[1]
-        or not THETA_BOUNDS[0] <= theta <= THETA_BOUNDS[1]
+        or not theta_min <= theta <= THETA_BOUNDS[1]
     ):
         return 1.0 + abs(min(fi, 0)) + abs(min(fe, 0)) + max(fi + fe - 1, 0)  # outside: worse than any fit
     if honest_rates is None:
@@ -126,7 +135,7 @@ _STEPS = np.array([0.1, 0.01, 0.5, 0.1, 0.02, 0.01, 0.02, 0.01, 0.1])
 
 
 def _fit_once(turnout, share, registered, region, d: _Draws, grid, *, theta, fit_theta, joint, fit_correlation,
-              bins, maxiter, sim_region=None, start=None):  # fmt: skip
+              bins, maxiter, min_intensity=0.0, sim_region=None, start=None):  # fmt: skip
     """One fit on given stations with given common random numbers ``d``.
 
     The free parameters are (fi, fe, α), θ with ``fit_theta``, and the honest ones with
@@ -134,7 +143,8 @@ def _fit_once(turnout, share, registered, region, d: _Draws, grid, *, theta, fit
     national, or per region where ``region`` codes are given). With ``start`` the profile search
     is skipped; in every case the final step is a Nelder–Mead from the start with ``maxiter``
     iterations, so the point fit and each bootstrap refit are the same map (profile start →
-    polish) applied to different observed fingerprints.
+    polish) applied to different observed fingerprints. A fitted θ is bounded below by
+    :func:`intensity_floor` of these stations' honest peak(s) (of the free peak with ``joint``).
     """
     observed = _fingerprint(turnout, share, bins)
     h = honest_parameters(turnout, share, registered)
@@ -146,15 +156,24 @@ def _fit_once(turnout, share, registered, region, d: _Draws, grid, *, theta, fit
         fixed = tuple(table[sim_region].T)
     elif not joint:
         fixed = tuple(honest0)
+    k = min_intensity if fit_theta else 0.0  # a fixed θ is held where it is put
+    theta_min = None  # with joint and k > 0 the objective takes the floor at the free honest peak
     if fixed is not None:
         rates = _honest_rates(d, fixed)
+        peaks = honest0[:2] if region is None else table[region, :2].T  # each station's peak
+        theta_min = intensity_floor(*peaks, k)
+
+    def floor_at(x):  # θ's floor at the honest parameters x[4:6] (fixed, or free with joint)
+        return theta_min if theta_min is not None else intensity_floor(x[4], x[5], k)
+
     free = np.r_[True, True, True, fit_theta, [joint] * 4, joint and fit_correlation]
     full = np.r_[0.0, 0.0, 2.0, theta, honest0]
+    full[3] = max(theta, floor_at(full))
 
     def obj(p):
         x = full.copy()
         x[free] = p
-        return _objective(x, d, observed, bins, rates)
+        return _objective(x, d, observed, bins, rates, theta_min, k)
 
     steps = _STEPS[free]
     if start is None:
@@ -172,7 +191,9 @@ def _fit_once(turnout, share, registered, region, d: _Draws, grid, *, theta, fit
     else:
         # A refit starts from the point estimate (fraud parameters; the honest ones of the
         # resample's own peak where they are not fitted).
-        start = np.asarray(start, dtype=float)[free]
+        start = np.asarray(start, dtype=float).copy()
+        start[3] = max(start[3], floor_at(start)) if fit_theta else start[3]  # this resample's floor
+        start = start[free]
     res = _nelder_mead(obj, start, steps, maxiter)
     x = full.copy()
     x[free] = res.x
@@ -180,7 +201,7 @@ def _fit_once(turnout, share, registered, region, d: _Draws, grid, *, theta, fit
     if rates is None:
         rates = _honest_rates(d, tuple(x[4:]))
     fitted = _fingerprint(*_with_fraud(d, *rates, *x[:4]), bins)
-    return x, float(res.fun), observed, fitted
+    return x, float(res.fun), observed, fitted, floor_at(x)
 
 
 def fit_klimek(
@@ -203,6 +224,7 @@ def fit_klimek(
     fit_theta: bool = False,
     regions=None,
     max_stations: int | None = 30000,
+    min_intensity: float = 1.0,
 ) -> KlimekFitResult:
     """Estimate Klimek et al.'s ``fi``, ``fe`` and ``α`` from polling-station counts.
 
@@ -248,6 +270,11 @@ def fit_klimek(
         one national peak attributes to fraud. Not with ``joint``.
     max_stations : int, optional
         Above this many stations a random subsample (seeded) is fitted.
+    min_intensity : float
+        With ``fit_theta``: θ's lower bound is :func:`~analysis.stats.klimek.model.intensity_floor`
+        with k = ``min_intensity`` (incremental fraud stuffing on average at least k honest sds of
+        turnout; the median over stations of per-unit peaks), not below ``THETA_BOUNDS[0]``. 0:
+        that bound only. See Notes.
 
     Returns
     -------
@@ -271,6 +298,14 @@ def fit_klimek(
     fraud of low intensity moves the observed mode taken as the honest peak (national or per
     unit), so fi is underestimated and its interval under-covers there (docs/fraud_estimators.md).
 
+    The floor on a fitted θ (``min_intensity``) removes a "no fraud" ridge: with θ ≈ 0.1, fraud
+    at a fifth of the stations stuffs a third of an honest sd, a right skew of the honest peak that a
+    noisy left-flank width cannot tell from honest spread (clean synthetic elections of 5,000
+    stations: fi 0.1-0.3 in 5 of 16 at k = 0, none at k = 1). Its price: fraud of intensity
+    near the floor is fitted at the floor with a smaller fi (docs/fraud_estimators.md). The floor
+    is the finite-mixture fit's (docs/fraud_mixture.md; Behboodian 1970: a mixture of two normals
+    a sd or so apart is unimodal).
+
     References
     ----------
     Klimek, P., Yegorov, Y., Hanel, R. & Thurner, S. (2012). Statistical detection of
@@ -278,7 +313,8 @@ def fit_klimek(
     and SI (model and fingerprint matching); Efron, B. & Tibshirani, R. J. (1993), *An
     Introduction to the Bootstrap*, ch. 13 (percentile intervals); Self, S. G. & Liang, K.-Y.
     (1987), *JASA* 82(398), 605-610 and Andrews, D. W. K. (2000), *Econometrica* 68(2), 399-405
-    (estimates on the boundary of the parameter space).
+    (estimates on the boundary of the parameter space); Behboodian, J. (1970), *Technometrics*
+    12(1), 131-139 (the unimodality of two-normal mixtures behind ``min_intensity``).
 
     Examples
     --------
@@ -319,10 +355,10 @@ def fit_klimek(
     d = _draws(reg, replicates, np.random.default_rng(seed))
     sim_region = None if code is None else code[d.source]
     opts = dict(theta=theta, fit_theta=fit_theta, joint=joint, fit_correlation=fit_correlation, bins=bins,
-                maxiter=maxiter, sim_region=sim_region)  # fmt: skip
+                maxiter=maxiter, min_intensity=min_intensity, sim_region=sim_region)  # fmt: skip
     x = _fit_once(t, v, reg, code, d, grid, **opts)[0]
     # Polish with the refit step itself, so the estimate is what a refit of the full sample gives.
-    x, dist, observed, fitted = _fit_once(t, v, reg, code, d, grid, start=x, **opts)
+    x, dist, observed, fitted, theta_min = _fit_once(t, v, reg, code, d, grid, start=x, **opts)
 
     boot = np.full((4, 0), np.nan)
     cis = [(np.nan, np.nan)] * 4
@@ -345,7 +381,7 @@ def fit_klimek(
         boot = np.asarray(res.bootstrap_distribution)
         # Not scipy's percentile interval as it stands: at fi = 0 or fe = 0 it excludes the boundary
         # estimate, and refits in another local minimum can leave the estimate outside (issue 11).
-        lower = (0.0, 0.0, ALPHA_BOUNDS[0], THETA_BOUNDS[0])
+        lower = (0.0, 0.0, ALPHA_BOUNDS[0], theta_min)
         resolution = (1.0 / t.size, 1.0 / t.size, 0.0, 0.0)  # below one station's worth: no fraud
         cis = [bootstrap_interval(x[k], boot[k], confidence, lower_bound=lower[k], resolution=resolution[k])
                for k in range(4)]  # fmt: skip
@@ -369,6 +405,7 @@ def fit_klimek(
         observed,
         fitted,
         boot,
+        float(theta_min),
     )
 
 

@@ -10,6 +10,7 @@ from scipy import special
 from analysis.stats.distributions import fingerprint
 
 ALPHA_BOUNDS = (1.0, 6.0)
+THETA_BOUNDS = (0.1, 1.0)
 
 
 @dataclass(frozen=True)
@@ -256,6 +257,49 @@ def regional_honest(turnout, leader_share, registered, region, *, min_stations: 
         h = honest_parameters(t[sel], v[sel], reg[sel], grid=256)
         out[c, :4] = h.turnout_mean, h.turnout_sd, h.leader_mean, h.leader_sd
     return out
+
+
+def intensity_floor(turnout_mean, turnout_sd, min_intensity: float) -> float:
+    """Smallest fitted θ: incremental fraud stuffing on average ``min_intensity`` honest sds of turnout.
+
+    A station with incremental fraud of intensity x ~ |N(0, θ)| gains x (1 − τ) in turnout, on
+    average θ √(2/π) (1 − τ). Below about one honest sd σ_τ such fraud is a widening of the honest
+    peak, not a second mode (a mixture of two normals of equal sd is unimodal while their means
+    are less than two sds apart: Behboodian 1970), so fi and θ trade off along a "no fraud" ridge.
+    The floor is θ_min = max(θ_lo, k √(π/2) · median(σ_τ / (1 − τ))), k = ``min_intensity``, the
+    median taken over the stations (each with its unit's honest peak), θ_lo = THETA_BOUNDS[0], and
+    at most THETA_BOUNDS[1]. The median, not the mean: σ_τ / (1 − τ) is unbounded as τ → 1, and
+    units whose mode is near 100 % turnout (Russia 2011's Chechnya, Dagestan, …: the fraud itself)
+    would set the floor of the whole country (the station mean is 1.9 there, the median 0.21).
+
+    Parameters
+    ----------
+    turnout_mean, turnout_sd : array_like
+        Honest turnout mode τ and width σ_τ: one national peak, or every station's unit's peak.
+    min_intensity : float
+        k, in honest sds of turnout (0: the box's floor θ_lo only).
+
+    Returns
+    -------
+    float
+        θ_min.
+
+    References
+    ----------
+    Behboodian, J. (1970). On the modes of a mixture of two normal distributions.
+    *Technometrics* 12(1), 131-139; the finite-mixture fit's floor (docs/fraud_mixture.md,
+    "Count overdispersion and a minimum fraud intensity").
+
+    Examples
+    --------
+    >>> round(intensity_floor(0.6, 0.05, 1.0), 4)  # √(π/2) · 0.05 / 0.4
+    0.1567
+    >>> intensity_floor(0.6, 0.05, 0.0)
+    0.1
+    """
+    ratio = np.asarray(turnout_sd, float) / (1.0 - np.asarray(turnout_mean, float))
+    floor = min_intensity * np.sqrt(np.pi / 2.0) * float(np.median(ratio))
+    return float(min(max(THETA_BOUNDS[0], floor), THETA_BOUNDS[1]))
 
 
 def _truncated(mean: float, sd: float, u: np.ndarray) -> np.ndarray:
