@@ -54,7 +54,6 @@ The null "no fraud" corresponds to ``fi = fe = 0``; the fit is a descriptive mod
 from analysis.stats.klimek.fit import (
     DEFAULT_GRID,
     THETA_BOUNDS,
-    KlimekFitResult,
     fit_klimek,
     fit_tables,
 )
@@ -69,6 +68,7 @@ from analysis.stats.klimek.model import (
     intensity_floor,
     regional_honest,
 )
+from analysis.stats.klimek.result import KlimekFitResult
 
 __all__ = [
     "ALPHA_BOUNDS",
