@@ -97,3 +97,31 @@ def test_options_are_checked():
         fit_fraud_mixture(np.full(30, 0.5), np.full(30, 0.5), overdispersion="beta")
     with pytest.raises(ValueError, match="min_intensity"):
         fit_fraud_mixture(np.full(30, 0.5), np.full(30, 0.5), min_intensity=-1.0)
+
+
+def test_parameters_on_a_bound_are_held_in_the_wald_covariance():
+    """α on its upper bound (no stealing) and θ on its upper bound have scores that need not vanish,
+    so the information is inverted without them, as for c on its bound 1 (ru2020: with α = 10 in
+    the inverse, fe's variance came out negative and its interval [0, 1]). fe's variance is then
+    the inverse of the information of the other free parameters, and α's is not reported."""
+    from analysis.stats.mixture.fit import _bounds
+    from analysis.stats.mixture.optimize import _covariance
+
+    box = _bounds("normal", dispersion_fitted=True)
+    vec = MixtureParameters(0.03, 0.002, box[2][1], 0.7, 0.6, 0.1, 0.08, box[7][1], 0.3).vector()
+    vec[13] = 4.5  # c inside its range
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(15, 15))
+    info = a @ a.T + 15 * np.eye(15)
+    info[2, 2] = -50.0  # α's curvature at the bound: not a maximum in α
+    held = np.array([lo < hi for lo, hi in box])
+    held[[2, 7]] = False
+    expected = np.linalg.inv(info[np.ix_(held, held)])
+    cov = _covariance(info, vec, box)
+    fe = int(np.flatnonzero(held)[:2][1])
+    assert cov[1, 1] == pytest.approx(expected[fe, fe]) and cov[1, 1] > 0
+    assert np.isnan(cov[2, 2]) and np.isnan(cov[7, 7])
+    # one step inside the bounds both are parameters again
+    inside = vec.copy()
+    inside[[2, 7]] = box[2][1] - 0.5, box[7][1] - 0.1
+    assert np.isfinite(_covariance(info, inside, box)[2, 2])

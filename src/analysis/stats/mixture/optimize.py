@@ -27,7 +27,7 @@ from analysis.stats.mixture.likelihood import _N, _SHAPE, Likelihood
 
 #: Typical magnitudes of the parameters: the optimizer works on ``vec / _SCALE``.
 _SCALE = np.array([0.1, 0.01, 1.0, 0.1, 0.1, 0.05, 0.05, 0.1, 0.1, 0.05, 1.0, 0.05, 0.05, 1.0, 1.0])
-_THETA, _TAU, _SIGMA_TAU = 7, 3, 5
+_ALPHA, _THETA, _TAU, _SIGMA_TAU = 2, 7, 3, 5
 _MEAN_HALF_NORMAL = np.sqrt(2.0 / np.pi)  # E|N(0, 1)|
 
 
@@ -101,6 +101,12 @@ class IntensityFloor:
 
     def at_floor(self, vec) -> bool:
         return self.active and vec[_THETA] - self.theta_min(vec) < 1e-6
+
+    def at_ceiling(self, vec, box) -> bool:
+        """θ on its upper bound: ``u`` at the top of :meth:`box` (or θ at the box's top without a floor)."""
+        if not self.active:
+            return bool(vec[_THETA] >= box[_THETA][1] - 1e-6)
+        return bool(vec[_THETA] - self.theta_min(vec) >= box[_THETA][1] - self.floor - 1e-6)
 
 
 def _minimise(lik: Likelihood, start: np.ndarray, maxiter: int, box, floor: IntensityFloor = IntensityFloor()):
@@ -189,7 +195,8 @@ def observed_information(lik: Likelihood, vec: np.ndarray, box) -> np.ndarray:
 def _covariance(info: np.ndarray, vec: np.ndarray, box, floor: IntensityFloor = IntensityFloor()) -> np.ndarray:
     """Inverse information on the identified parameters (α and θ drop out when fi = fe = 0,
     θ-free variants never arise: θ shapes both fraud components; κ drops out when ε = 0, the
-    count overdispersion c on its bound 1; pinned parameters are not parameters). With a minimum intensity the information is taken in the
+    count overdispersion c on its bound 1, α on a bound and θ on its upper bound are held there, as
+    their scores need not vanish; pinned parameters are not parameters). With a minimum intensity the information is taken in the
     optimizer's parameters (``u = θ − θ_min``); ``u`` drops out at its bound 0 (θ then follows
     σ_τ and τ), and the covariance is carried back to θ by the delta method."""
     keep = np.array([lo < hi for lo, hi in box])
@@ -202,6 +209,10 @@ def _covariance(info: np.ndarray, vec: np.ndarray, box, floor: IntensityFloor = 
         keep[13] = False  # c on its bound 1 (binomial counts): held there, as its score need not vanish
     if not box[14][0] + 1e-6 < vec[14] < box[14][1] - 1e-6:
         keep[14] = False  # the other group's c on a bound (1, or 50: a group scattered beyond counts), likewise
+    if not box[_ALPHA][0] + 1e-6 < vec[_ALPHA] < box[_ALPHA][1] - 1e-6:
+        keep[_ALPHA] = False  # α on a bound (10: no stealing), likewise: the others' intervals are at α held there
+    if floor.at_ceiling(vec, box):
+        keep[_THETA] = False  # θ on its upper bound (an intensity spread over [0, 1]), likewise
     jac = floor.jacobian(vec)
     if floor.active:
         info = jac.T @ info @ jac
