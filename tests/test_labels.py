@@ -35,3 +35,25 @@ def test_saved_figure_shows_names_not_ids(tmp_path):
 def test_scenario_names_and_file_names_are_left_alone():
     assert labels.readable_text("ru2011-like, 30 elections") == "ru2011-like, 30 elections"
     assert labels.readable_text("ru2011copy") == "ru2011copy"
+
+
+def test_rozenas_figure_names_the_ballots_the_share_is_of():
+    # notebook 12 plots t = valid ballots; the axis said "valid + invalid" whatever t was
+    import numpy as np
+    import pytest
+
+    from analysis.report.plotting import digits as dplot
+    from analysis.stats import spikes
+
+    rng = np.random.default_rng(3)
+    registered = rng.integers(300, 2000, 600)
+    ballots = rng.binomial(registered, 0.6)
+    result = spikes.rozenas_spikes(
+        rng.binomial(ballots, 0.45), ballots, registered, n_resamples=8, max_components=1, seed=5
+    )
+    for total, words in (("valid", "% of valid ballots"), ("counted", "% of valid + invalid ballots")):
+        fig = dplot.plot_rozenas(result, "t", total=total)
+        assert words in fig.axes[0].get_xlabel()
+        plt.close(fig)
+    with pytest.raises(ValueError, match="total='cast'"):
+        dplot.plot_rozenas(result, "t", total="cast")

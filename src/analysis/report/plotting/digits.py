@@ -123,9 +123,15 @@ def plot_integer_histograms(panels: Mapping[str, Mapping[str, tuple]], title: st
     return fig
 
 
-def plot_rozenas(result, title: str, xlim=(0, 100)):
+_SHARE_OF = {"counted": "valid + invalid", "valid": "valid"}  # Rozenas' t: the ballots the share is of
+
+
+def plot_rozenas(result, title: str, xlim=(0, 100), total: str = "counted"):
     """Rozenas' RKD picture: the observed kernel density of the vote share against the upper
-    envelope of the resampled densities, spike bins (observed above the envelope) marked."""
+    envelope of the resampled densities, spike bins (observed above the envelope) marked.
+    ``total``: the ballots the share is of (``"counted"``: valid + invalid, or ``"valid"``)."""
+    if total not in _SHARE_OF:
+        raise ValueError(f"total={total!r}: expected one of {', '.join(_SHARE_OF)}")
     fig, ax = plt.subplots(figsize=(11, 4))
     x = 100 * result.grid
     ax.plot(
@@ -146,7 +152,7 @@ def plot_rozenas(result, title: str, xlim=(0, 100)):
         label=f"spike: observed above every resample ({int(spikes_at.sum())} points)",
     )
     ax.set_xlim(*xlim)
-    ax.set_xlabel("leader's vote share (% of valid + invalid ballots)")
+    ax.set_xlabel(f"leader's vote share (% of {_SHARE_OF[total]} ballots)")
     ax.set_ylabel(f"kernel density (bandwidth {result.bandwidth:.0e})")
     ax.set_title(
         f"{title}\nF = {result.spike_share_pct:.2f} % of {result.n_stations:,} stations in spikes "
