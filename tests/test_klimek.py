@@ -384,3 +384,27 @@ def test_poland_2020_fits_no_fraud(processed_election):
     assert unit == "county"
     f = klimek.fit_tables(stations, votes, "Duda", unit=unit, fit_theta=True, maxiter=200, seed=1, max_stations=20000)
     assert f.fi < 0.02 and f.fe < 0.002
+
+
+def test_a_floor_at_the_ceiling_holds_theta_and_leaves_the_others_free():
+    # Issue 11, ru2024: with honest peaks at high turnout the floor k √(π/2) σ_τ / (1 − τ) reaches θ's
+    # ceiling (here √(π/2) · 0.2 / 0.25 ≈ 1.0). θ then has one value; left in the simplex, its vertex
+    # outside the bounds made every move infeasible and the fit stayed where it started (fi 0.200 of
+    # a start at 0.2, on this election with no incremental fraud; the bootstrap refits of ru2024 all
+    # kept the estimate's fi to 4 digits). Held at the ceiling, fi leaves the start.
+    scenario = simulate.scenario_from_dict(
+        {
+            "name": "high turnout",
+            "n_stations": 5000,
+            "candidates": {"leader": "A", "others": {"B": 1, "C": 1}},
+            "size": {"kind": "lognormal", "log_mean": 6.9, "log_sd": 0.5, "minimum": 100, "maximum": 4000},
+            "turnout_sd": 0.2,
+            "leader_sd": 0.08,
+            "invalid_rate": 0.01,
+            "regions": [{"name": "R", "weight": 1, "turnout_mean": 0.75, "leader_mean": 0.45}],
+        }
+    )
+    e = simulate.simulate_election(scenario, 5, fraud={"extreme": {"magnitude": 0.05, "alpha": 2.0}})
+    f = _fit(e, seed=0, theta=0.5, fit_theta=True, maxiter=150, replicates=4, grid={"fi": (0.2,), "fe": (0.03,)})
+    assert f.theta_min == f.theta == klimek.THETA_BOUNDS[1]
+    assert f.fi < 0.1

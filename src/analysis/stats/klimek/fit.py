@@ -106,7 +106,10 @@ def _fit_once(turnout, share, registered, region, d: _Draws, grid, *, theta, fit
     def floor_at(x):  # θ's floor at the honest parameters x[4:6] (fixed, or free with joint)
         return theta_min if theta_min is not None else intensity_floor(x[4], x[5], k)
 
-    free = np.r_[True, True, True, fit_theta, [joint] * 4, joint and fit_correlation]
+    # A floor at θ's ceiling leaves θ one value: out of the simplex, whose θ vertex would lie
+    # outside the bounds and make every move that changes θ infeasible (ru2024: fi never moved).
+    theta_free = fit_theta and not (theta_min is not None and theta_min >= THETA_BOUNDS[1])
+    free = np.r_[True, True, True, theta_free, [joint] * 4, joint and fit_correlation]
     full = np.r_[0.0, 0.0, 2.0, theta, honest0]
     full[3] = max(theta, floor_at(full))
 
@@ -132,7 +135,7 @@ def _fit_once(turnout, share, registered, region, d: _Draws, grid, *, theta, fit
         # A refit starts from the point estimate (fraud parameters; the honest ones of the
         # resample's own peak where they are not fitted).
         start = np.asarray(start, dtype=float).copy()
-        start[3] = max(start[3], floor_at(start)) if fit_theta else start[3]  # this resample's floor
+        start[3] = min(max(start[3], floor_at(start)), THETA_BOUNDS[1]) if fit_theta else start[3]  # this resample's floor
         start = start[free]
     res = _nelder_mead(obj, start, steps, maxiter)
     x = full.copy()
