@@ -135,7 +135,8 @@ def _fit_once(turnout, share, registered, region, d: _Draws, grid, *, theta, fit
         # A refit starts from the point estimate (fraud parameters; the honest ones of the
         # resample's own peak where they are not fitted).
         start = np.asarray(start, dtype=float).copy()
-        start[3] = min(max(start[3], floor_at(start)), THETA_BOUNDS[1]) if fit_theta else start[3]  # this resample's floor
+        if fit_theta:  # this resample's floor
+            start[3] = min(max(start[3], floor_at(start)), THETA_BOUNDS[1])
         start = start[free]
     res = _nelder_mead(obj, start, steps, maxiter)
     x = full.copy()
