@@ -8,6 +8,7 @@ import numpy as np
 from scipy import special
 
 from analysis.stats.distributions import fingerprint
+from analysis.stats.fraud_intensity import mean_stuffing_intensity
 
 ALPHA_BOUNDS = (1.0, 6.0)
 THETA_BOUNDS = (0.1, 1.0)
@@ -266,9 +267,10 @@ def intensity_floor(turnout_mean, turnout_sd, min_intensity: float) -> float:
     average θ √(2/π) (1 − τ). Below about one honest sd σ_τ such fraud is a widening of the honest
     peak, not a second mode (a mixture of two normals of equal sd is unimodal while their means
     are less than two sds apart: Behboodian 1970), so fi and θ trade off along a "no fraud" ridge.
-    The floor is θ_min = max(θ_lo, k √(π/2) · median(σ_τ / (1 − τ))), k = ``min_intensity``, the
-    median taken over the stations (each with its unit's honest peak), θ_lo = THETA_BOUNDS[0], and
-    at most THETA_BOUNDS[1]. The median, not the mean: σ_τ / (1 − τ) is unbounded as τ → 1, and
+    The floor is θ_min = max(θ_lo, k √(π/2) · median(σ_τ / (1 − τ))), k = ``min_intensity``
+    (:func:`analysis.stats.fraud_intensity.mean_stuffing_intensity`, shared with the finite
+    mixture), the median taken over the stations (each with its unit's honest peak), θ_lo =
+    THETA_BOUNDS[0], and at most THETA_BOUNDS[1] (where the floor reaches it, the fit holds θ there). The median, not the mean: σ_τ / (1 − τ) is unbounded as τ → 1, and
     units whose mode is near 100 % turnout (Russia 2011's Chechnya, Dagestan, …: the fraud itself)
     would set the floor of the whole country (the station mean is 1.9 there, the median 0.21).
 
@@ -297,8 +299,7 @@ def intensity_floor(turnout_mean, turnout_sd, min_intensity: float) -> float:
     >>> intensity_floor(0.6, 0.05, 0.0)
     0.1
     """
-    ratio = np.asarray(turnout_sd, float) / (1.0 - np.asarray(turnout_mean, float))
-    floor = min_intensity * np.sqrt(np.pi / 2.0) * float(np.median(ratio))
+    floor = mean_stuffing_intensity(turnout_mean, turnout_sd, min_intensity)
     return float(min(max(THETA_BOUNDS[0], floor), THETA_BOUNDS[1]))
 
 

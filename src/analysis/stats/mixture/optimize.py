@@ -9,7 +9,7 @@ honest normal convolved with a narrow half-normal: to first order a shift of the
 "no fraud" ridge (docs/fraud_mixture.md). The floor asks the mean stuffing of a fraudulent
 station to be at least ``k`` honest (structural) standard deviations of turnout:
 
-    θ >= θ_min = k √(π/2) σ_τ / (1 − τ),
+    θ >= θ_min = k √(π/2) σ_τ / (1 − τ)   (analysis.stats.fraud_intensity.mean_stuffing_intensity),
 
 enforced jointly with the fit (σ_τ, τ are fitted) by optimising ``u = θ − θ_min(σ_τ, τ) >= 0``
 instead of θ; the gradient is the chain rule, ``∂/∂σ_τ += ∂ℓ/∂θ · k √(π/2) / (1 − τ)`` and
@@ -23,12 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
+from analysis.stats.fraud_intensity import MEAN_HALF_NORMAL, mean_stuffing_intensity
 from analysis.stats.mixture.likelihood import _N, _SHAPE, Likelihood
 
 #: Typical magnitudes of the parameters: the optimizer works on ``vec / _SCALE``.
 _SCALE = np.array([0.1, 0.01, 1.0, 0.1, 0.1, 0.05, 0.05, 0.1, 0.1, 0.05, 1.0, 0.05, 0.05, 1.0, 1.0])
 _ALPHA, _THETA, _TAU, _SIGMA_TAU = 2, 7, 3, 5
-_MEAN_HALF_NORMAL = np.sqrt(2.0 / np.pi)  # E|N(0, 1)|
 
 
 def _steps(vec: np.ndarray) -> np.ndarray:
@@ -66,13 +66,13 @@ class IntensityFloor:
         return self.k > 0.0
 
     def theta_min(self, vec) -> float:
-        return float(max(self.floor, self.k * vec[_SIGMA_TAU] / (_MEAN_HALF_NORMAL * (1.0 - vec[_TAU]))))
+        return max(self.floor, mean_stuffing_intensity(vec[_TAU], vec[_SIGMA_TAU], self.k))
 
     def jacobian(self, vec) -> np.ndarray:
         """∂(natural parameters)/∂(optimizer's parameters): the identity but for θ's row."""
         jac = np.eye(_N)
         if self.active and self.theta_min(vec) > self.floor:
-            slope = self.k / (_MEAN_HALF_NORMAL * (1.0 - vec[_TAU]))
+            slope = self.k / (MEAN_HALF_NORMAL * (1.0 - vec[_TAU]))
             jac[_THETA, _SIGMA_TAU] = slope
             jac[_THETA, _TAU] = slope * vec[_SIGMA_TAU] / (1.0 - vec[_TAU])
         return jac
