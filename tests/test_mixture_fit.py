@@ -80,6 +80,25 @@ def test_clean_synthetic_election_gives_no_fraud(seed):
     assert res.tau == pytest.approx(0.6, abs=0.01)
 
 
+def test_no_fraud_upper_bounds_invert_the_likelihood_ratio():
+    """Where no fraud is selected, fi and fe get profile-likelihood upper bounds (mixture.profile).
+    fe's has a closed form: with no station near (100 %, 100 %) the extreme component's density
+    vanishes at every station, ℓ_p(f) = ℓ_max + n log(1 − f), and the one-sided 95 % bound
+    (χ²₁ at 0.90: Self & Liang 1987) is 1 − exp(−2.706 / 2n). The Wald bound of the unrestricted
+    fit said nothing here (fi's was the whole range 1 on clean 1,000-station elections)."""
+    n = 1500
+    sim = simulate(_params(0.0, 0.0, 2.0), n, seed=7)
+    res = fit_fraud_mixture(sim.turnout, sim.leader_share, min_intensity=1.0)
+    assert res.no_fraud_selected
+    q = stats.chi2.ppf(0.90, df=1)
+    assert res.fe_high == pytest.approx(1 - np.exp(-q / (2 * n)), rel=0.01)
+    assert res.fi_low == 0.0 and 0.0 < res.fi_high < 0.1
+    # Without a minimum intensity fi is not identified under no fraud (θ → 0 is the honest
+    # distribution): ℓ_p is flat in fi and the bound runs to the whole range.
+    flat = fit_fraud_mixture(sim.turnout, sim.leader_share)
+    assert flat.no_fraud_selected and flat.fi_high > 0.5
+
+
 def test_likelihood_ratio_rejects_no_fraud_when_there_is_fraud():
     sim = simulate(_params(0.1, 0.01, 2.0), 2000, seed=31)
     res = fit_fraud_mixture(sim.turnout, sim.leader_share)

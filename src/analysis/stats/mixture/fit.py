@@ -27,6 +27,7 @@ from analysis.stats.mixture.optimize import (
     observed_information,
     starting_values,
 )
+from analysis.stats.mixture.profile import profile_upper_bound
 
 #: Box constraints of the natural parameters (fi, fe, α, τ, ν, σ_τ, σ_ν, θ, ρ, ε, κ). θ's upper bound
 #: is Mebane's (EFToolkit ``bmax``: ``sqrt(2/pi)``): wider, ``|N(0, θ)|`` on [0, 1] is nearly
@@ -83,8 +84,8 @@ class FraudMixtureResult(FlatResult):
         True when the test does not reject at ``1 − confidence_level``: the no-fraud model is
         reported (fi = fe = 0, honest parameters refitted, α's interval NaN), because with fi =
         fe = 0 the mixture's fi is not identified (incremental fraud with θ → 0 *is* the honest
-        distribution, so the unrestricted fi wanders along a flat ridge); fi and fe keep the
-        unrestricted fit's upper bounds.
+        distribution, so the unrestricted fi wanders along a flat ridge); fi's and fe's intervals
+        are then ``[0, profile-likelihood upper bound]`` (:mod:`~analysis.stats.mixture.profile`).
     n_stations : int
         Stations fitted.
     converged : bool
@@ -324,8 +325,16 @@ def fit_fraud_mixture(
     no_fraud = pvalue > 1.0 - confidence_level
     if no_fraud:
         # Fraud not detected: the no-fraud model (fi = fe = 0, honest parameters refitted)
-        # is reported; fi, fe keep their intervals' upper bounds, α has no interval.
+        # is reported; fi, fe get one-sided intervals from 0, α has no interval.
+        # The estimate is then on the boundary, where the Wald interval of the unrestricted fit
+        # is no guide (near-singular information: often the whole range); the upper limits
+        # invert the likelihood-ratio test instead (.profile; Self & Liang 1987).
+        loglik_max = max(loglik, loglik_honest)
         vec = np.r_[0.0, 0.0, vec[2], honest_only[:4], vec[7], honest_only[4:]]
+        critical = stats.chi2.ppf(2 * confidence_level - 1, df=1)  # one-sided at the boundary
+        profiled = [profile_upper_bound(lik, vec, loglik_max, k, box, critical=critical, floor=floor, maxiter=maxiter)
+                    for k in (0, 1)]  # fmt: skip
+        high[:2] = np.where(np.isnan(profiled), high[:2], profiled)  # NaN: no profile set above 0, the Wald bound
         low[:2] = 0.0
         low[2] = high[2] = np.nan
         loglik = loglik_honest
