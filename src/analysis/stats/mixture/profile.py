@@ -104,7 +104,13 @@ def profile_upper_bound(
     ceiling = float(box[index][1])
     state = {"start": np.asarray(vec, dtype=float).copy()}
 
+    known: dict[float, float] = {}
+
     def deficit(value: float) -> float:
+        # A value seen before keeps its first (bracketing) answer: a profile fit from another warm
+        # start can stop elsewhere, and Brent's method must see the signs the walk saw.
+        if value in known:
+            return known[value]
         pinned = list(box)
         pinned[index] = (value, value)
         start = state["start"].copy()
@@ -113,7 +119,8 @@ def profile_upper_bound(
         res = _minimise(lik, start, maxiter, pinned, floor)
         x = np.asarray(res.x, dtype=float)
         state["start"] = x
-        return 2.0 * (loglik_max - _loglik(lik, x)) - critical
+        known[value] = 2.0 * (loglik_max - _loglik(lik, x)) - critical
+        return known[value]
 
     estimate = float(vec[index])
     low, step = estimate, first_step
