@@ -195,6 +195,8 @@ def fit_klimek(
         bin centres (:func:`~analysis.stats.klimek.binning.linear_binned`; observed and simulated
         alike), so the distance is continuous in the fraud parameters; ``"hard"``: one bin each
         (a piecewise-constant distance). The result's fingerprints are hard-binned either way.
+        Hard by default: linear binning cost 4-5 times the CPU and left fi's bias as it was
+        (docs/fraud_estimators.md, "Linear binning, tried").
 
     Returns
     -------
