@@ -69,6 +69,51 @@ def test_fit_fingerprint_identical_to_floor_binning():
         np.testing.assert_array_equal(model._fingerprint(t, v, bins), _fingerprint_by_floor(t, v, bins))
 
 
+def test_linear_binning_by_hand():
+    # Bin centres (i + ½) / bins. (0.5, 0.25) with 2 bins: midway between the turnout centres 0.25 and
+    # 0.75, on the share centre 0.25; (0.4, 0.65) with 2 bins: turnout weights 0.7 / 0.3 (0.15 of the
+    # 0.5 between centres), share 0.2 / 0.8; outside the outer centres a station stays in the edge bin.
+    np.testing.assert_allclose(klimek.linear_binned([0.5], [0.25], 2), [[0.5, 0.0], [0.5, 0.0]])
+    np.testing.assert_allclose(klimek.linear_binned([0.4], [0.65], 2), [[0.7 * 0.2, 0.7 * 0.8], [0.3 * 0.2, 0.3 * 0.8]])
+    np.testing.assert_allclose(klimek.linear_binned([0.0, 1.0], [0.1, 1.0], 2), [[0.5, 0.0], [0.0, 0.5]])
+    with pytest.raises(ValueError, match="binning"):
+        model._fingerprint([0.5], [0.5], 2, "nearest")
+
+
+def test_linear_binning_keeps_each_margins_mean():
+    # Linear binning preserves the first moment of the points that lie between the outer bin centres
+    # (Wand & Jones 1995, appendix D): Σ centre × weight = the sample mean, along both axes.
+    rng = np.random.default_rng(8)
+    t, v = rng.uniform(0.02, 0.98, 5000), rng.beta(3, 4, 5000) * 0.96 + 0.02
+    h = klimek.linear_binned(t, v, 25)
+    centres = (np.arange(25) + 0.5) / 25
+    assert h.sum() == pytest.approx(1.0)
+    assert centres @ h.sum(axis=1) == pytest.approx(t.mean(), abs=1e-12)
+    assert centres @ h.sum(axis=0) == pytest.approx(v.mean(), abs=1e-12)
+
+
+def test_linear_binning_makes_the_distance_continuous_in_theta():
+    # A hard histogram is piecewise constant in the station rates, so the fitted distance is flat in θ
+    # below a step that moves a simulated station across a bin edge (Nelder–Mead stops on such
+    # plateaus). Linearly binned, it changes in proportion to a small step of θ.
+    reg = np.random.default_rng(3).integers(300, 2000, 5000).astype(float)
+    honest = (0.55, 0.07, 0.45, 0.07, 0.0)
+    t, v = model._simulate(model._draws(reg, 1, np.random.default_rng(9)), honest, 0.2, 0.01, 2.0, 0.3)
+    d = model._draws(reg, 12, np.random.default_rng(1))
+    rates = model._honest_rates(d, honest)
+    change = {}
+    for binning in klimek.BINNINGS:
+        observed = model._fingerprint(t, v, 25, binning)
+
+        def distance(theta, binning=binning, observed=observed):
+            return model._objective(np.r_[0.2, 0.01, 2.0, theta, honest], d, observed, 25, rates, binning=binning)
+
+        change[binning] = [distance(0.3137 + step) - distance(0.3137) for step in (1e-9, 1e-7, 1e-5)]
+    assert change["hard"][:2] == [0.0, 0.0]
+    slopes = np.array(change["linear"]) / [1e-9, 1e-7, 1e-5]
+    assert np.all(slopes != 0) and np.allclose(slopes, slopes[-1], rtol=0.05)
+
+
 def test_forward_model_matches_klimek_formulas():
     # One station copy, no noise: t=0.5, v=0.4, extreme fraud with x = 1 - θ|z| = 0.8, α = 2.
     d = model._Draws(

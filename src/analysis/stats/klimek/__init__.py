@@ -51,6 +51,7 @@ recovery tests — docs/fraud_estimators.md):
 The null "no fraud" corresponds to ``fi = fe = 0``; the fit is a descriptive model, not a test.
 """
 
+from analysis.stats.klimek.binning import BINNINGS, linear_binned
 from analysis.stats.klimek.fit import (
     DEFAULT_GRID,
     THETA_BOUNDS,
@@ -72,6 +73,7 @@ from analysis.stats.klimek.result import KlimekFitResult
 
 __all__ = [
     "ALPHA_BOUNDS",
+    "BINNINGS",
     "DEFAULT_GRID",
     "MIN_UNIT_STATIONS",
     "THETA_BOUNDS",
@@ -84,5 +86,6 @@ __all__ = [
     "honest_parameters",
     "honest_unit",
     "intensity_floor",
+    "linear_binned",
     "regional_honest",
 ]

@@ -16,44 +16,13 @@ from analysis.stats.klimek.model import (
     _draws,
     _fingerprint,
     _honest_rates,
+    _objective,
     _with_fraud,
-    hellinger2,
     honest_parameters,
     intensity_floor,
     regional_honest,
 )
 from analysis.stats.klimek.result import KlimekFitResult
-
-
-def _objective(params, d: _Draws, observed: np.ndarray, bins: int, honest_rates=None, theta_min=None,
-               min_intensity: float = 0.0) -> float:  # fmt: skip
-    """Squared Hellinger distance of the model at ``params`` = (fi, fe, α, θ, t̄, σ_t, v̄, σ_v, ρ).
-
-    ``honest_rates``: the copies' honest (turnout, share) where the honest parameters are held
-    fixed (drawn once per fit), used in place of ``params[4:]``. ``theta_min``: θ's lower bound
-    (default ``THETA_BOUNDS[0]``; with free honest parameters, the floor of ``min_intensity`` at them).
-    """
-    fi, fe, alpha, theta = params[:4]
-    if theta_min is None:
-        theta_min = THETA_BOUNDS[0]
-        if honest_rates is None and min_intensity > 0 and 0 < params[4] < 1:
-            theta_min = intensity_floor(params[4], params[5], min_intensity)
-    if (
-        fi < 0
-        or fe < 0
-        or fi + fe > 1
-        or not ALPHA_BOUNDS[0] <= alpha <= ALPHA_BOUNDS[1]
-        or not theta_min <= theta <= THETA_BOUNDS[1]
-    ):
-        return 1.0 + abs(min(fi, 0)) + abs(min(fe, 0)) + max(fi + fe - 1, 0)  # outside: worse than any fit
-    if honest_rates is None:
-        tm, ts, vm, vs, rho = params[4:9]
-        if not (0 < tm < 1 and 0 < vm < 1 and 0.002 < ts < 0.5 and 0.002 < vs < 0.5 and -0.95 < rho < 0.95):
-            return 1.0
-        honest_rates = _honest_rates(d, (tm, ts, vm, vs, rho))
-    t2, v2 = _with_fraud(d, *honest_rates, fi, fe, alpha, theta)
-    return hellinger2(observed, _fingerprint(t2, v2, bins))
-
 
 DEFAULT_GRID = {
     "fi": (0.0, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8),
@@ -75,7 +44,7 @@ _STEPS = np.array([0.1, 0.01, 0.5, 0.1, 0.02, 0.01, 0.02, 0.01, 0.1])
 
 
 def _fit_once(turnout, share, registered, region, d: _Draws, grid, *, theta, fit_theta, joint, fit_correlation,
-              bins, maxiter, min_intensity=0.0, sim_region=None, start=None):  # fmt: skip
+              bins, maxiter, min_intensity=0.0, sim_region=None, start=None, binning="hard"):  # fmt: skip
     """One fit on given stations with given common random numbers ``d``.
 
     The free parameters are (fi, fe, α), θ with ``fit_theta``, and the honest ones with
@@ -85,8 +54,9 @@ def _fit_once(turnout, share, registered, region, d: _Draws, grid, *, theta, fit
     iterations, so the point fit and each bootstrap refit are the same map (profile start →
     polish) applied to different observed fingerprints. A fitted θ is bounded below by
     :func:`intensity_floor` of these stations' honest peak(s) (of the free peak with ``joint``).
+    Returns the observed and fitted fingerprints hard-binned (the figure's), whatever ``binning`` fits.
     """
-    observed = _fingerprint(turnout, share, bins)
+    observed = _fingerprint(turnout, share, bins, binning)
     h = honest_parameters(turnout, share, registered)
     honest0 = np.array([h.turnout_mean, h.turnout_sd, h.leader_mean, h.leader_sd, 0.0])
     fixed = rates = None
@@ -116,7 +86,7 @@ def _fit_once(turnout, share, registered, region, d: _Draws, grid, *, theta, fit
     def obj(p):
         x = full.copy()
         x[free] = p
-        return _objective(x, d, observed, bins, rates, theta_min, k)
+        return _objective(x, d, observed, bins, rates, theta_min, k, binning)
 
     steps = _STEPS[free]
     if start is None:
@@ -145,7 +115,7 @@ def _fit_once(turnout, share, registered, region, d: _Draws, grid, *, theta, fit
     if rates is None:
         rates = _honest_rates(d, tuple(x[4:]))
     fitted = _fingerprint(*_with_fraud(d, *rates, *x[:4]), bins)
-    return x, float(res.fun), observed, fitted, floor_at(x)
+    return x, float(res.fun), _fingerprint(turnout, share, bins), fitted, floor_at(x)
 
 
 def fit_klimek(
@@ -169,6 +139,7 @@ def fit_klimek(
     regions=None,
     max_stations: int | None = 30000,
     min_intensity: float = 1.0,
+    binning: str = "hard",
 ) -> KlimekFitResult:
     """Estimate Klimek et al.'s ``fi``, ``fe`` and ``α`` from polling-station counts.
 
@@ -219,6 +190,13 @@ def fit_klimek(
         with k = ``min_intensity`` (incremental fraud stuffing on average at least k honest sds of
         turnout; the median over stations of per-unit peaks), not below ``THETA_BOUNDS[0]``. 0:
         that bound only. See Notes.
+    binning : {"linear", "hard"}
+        How the fitted distance bins stations: ``"linear"`` shares each between the four nearest
+        bin centres (:func:`~analysis.stats.klimek.binning.linear_binned`; observed and simulated
+        alike), so the distance is continuous in the fraud parameters; ``"hard"``: one bin each
+        (a piecewise-constant distance). The result's fingerprints are hard-binned either way.
+        Hard by default: linear binning cost 4-5 times the CPU and left fi's bias as it was
+        (docs/fraud_estimators.md, "Linear binning, tried").
 
     Returns
     -------
@@ -299,7 +277,7 @@ def fit_klimek(
     d = _draws(reg, replicates, np.random.default_rng(seed))
     sim_region = None if code is None else code[d.source]
     opts = dict(theta=theta, fit_theta=fit_theta, joint=joint, fit_correlation=fit_correlation, bins=bins,
-                maxiter=maxiter, min_intensity=min_intensity, sim_region=sim_region)  # fmt: skip
+                maxiter=maxiter, min_intensity=min_intensity, sim_region=sim_region, binning=binning)  # fmt: skip
     x = _fit_once(t, v, reg, code, d, grid, **opts)[0]
     # Polish with the refit step itself, so the estimate is what a refit of the full sample gives.
     x, dist, observed, fitted, theta_min = _fit_once(t, v, reg, code, d, grid, start=x, **opts)

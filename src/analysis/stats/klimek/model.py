@@ -9,6 +9,7 @@ from scipy import special
 
 from analysis.stats.distributions import fingerprint
 from analysis.stats.fraud_intensity import mean_stuffing_intensity
+from analysis.stats.klimek.binning import BINNINGS, linear_binned
 
 ALPHA_BOUNDS = (1.0, 6.0)
 THETA_BOUNDS = (0.1, 1.0)
@@ -35,12 +36,17 @@ class HonestParameters:
     correlation: float = 0.0
 
 
-def _fingerprint(turnout, leader_share, bins: int) -> np.ndarray:
+def _fingerprint(turnout, leader_share, bins: int, binning: str = "hard") -> np.ndarray:
     """Klimek et al.'s normalised fingerprint: ``bins`` × ``bins`` bins on [0, 1]².
 
-    The rates lie in [0, 1] by construction; clipping keeps a rounding overshoot of
-    t + x (1 - t) above 1 in the last bin instead of outside the fingerprint.
+    ``binning="hard"``: each station counts in the bin it falls in (:func:`linear_binned`
+    for ``"linear"``). The rates lie in [0, 1] by construction; clipping keeps a rounding
+    overshoot of t + x (1 - t) above 1 in the last bin instead of outside the fingerprint.
     """
+    if binning == "linear":
+        return linear_binned(turnout, leader_share, bins)
+    if binning != "hard":
+        raise ValueError(f"binning must be one of {BINNINGS}, got {binning!r}")
     return fingerprint(np.clip(turnout, 0.0, 1.0), np.clip(leader_share, 0.0, 1.0), bins=bins).density
 
 
@@ -270,9 +276,10 @@ def intensity_floor(turnout_mean, turnout_sd, min_intensity: float) -> float:
     The floor is θ_min = max(θ_lo, k √(π/2) · median(σ_τ / (1 − τ))), k = ``min_intensity``
     (:func:`analysis.stats.fraud_intensity.mean_stuffing_intensity`, shared with the finite
     mixture), the median taken over the stations (each with its unit's honest peak), θ_lo =
-    THETA_BOUNDS[0], and at most THETA_BOUNDS[1] (where the floor reaches it, the fit holds θ there). The median, not the mean: σ_τ / (1 − τ) is unbounded as τ → 1, and
-    units whose mode is near 100 % turnout (Russia 2011's Chechnya, Dagestan, …: the fraud itself)
-    would set the floor of the whole country (the station mean is 1.9 there, the median 0.21).
+    THETA_BOUNDS[0], and at most THETA_BOUNDS[1] (where the floor reaches it, the fit holds θ
+    there). The median, not the mean: σ_τ / (1 − τ) is unbounded as τ → 1, and units whose mode
+    is near 100 % turnout (Russia 2011's Chechnya, Dagestan, …: the fraud itself) would set the
+    floor of the whole country (the station mean is 1.9 there, the median 0.21).
 
     Parameters
     ----------
@@ -344,3 +351,34 @@ def _with_fraud(d: _Draws, t, v, fi: float, fe: float, alpha: float, theta: floa
 
 def _simulate(d: _Draws, honest, fi: float, fe: float, alpha: float, theta: float):
     return _with_fraud(d, *_honest_rates(d, honest), fi, fe, alpha, theta)
+
+
+def _objective(params, d: _Draws, observed: np.ndarray, bins: int, honest_rates=None, theta_min=None,
+               min_intensity: float = 0.0, binning: str = "hard") -> float:  # fmt: skip
+    """Squared Hellinger distance of the model at ``params`` = (fi, fe, α, θ, t̄, σ_t, v̄, σ_v, ρ).
+
+    ``honest_rates``: the copies' honest (turnout, share) where the honest parameters are held
+    fixed (drawn once per fit), used in place of ``params[4:]``. ``theta_min``: θ's lower bound
+    (default ``THETA_BOUNDS[0]``; with free honest parameters, the floor of ``min_intensity`` at them).
+    ``observed`` must be binned as ``binning`` bins the simulated copies (:func:`_fingerprint`).
+    """
+    fi, fe, alpha, theta = params[:4]
+    if theta_min is None:
+        theta_min = THETA_BOUNDS[0]
+        if honest_rates is None and min_intensity > 0 and 0 < params[4] < 1:
+            theta_min = intensity_floor(params[4], params[5], min_intensity)
+    if (
+        fi < 0
+        or fe < 0
+        or fi + fe > 1
+        or not ALPHA_BOUNDS[0] <= alpha <= ALPHA_BOUNDS[1]
+        or not theta_min <= theta <= THETA_BOUNDS[1]
+    ):
+        return 1.0 + abs(min(fi, 0)) + abs(min(fe, 0)) + max(fi + fe - 1, 0)  # outside: worse than any fit
+    if honest_rates is None:
+        tm, ts, vm, vs, rho = params[4:9]
+        if not (0 < tm < 1 and 0 < vm < 1 and 0.002 < ts < 0.5 and 0.002 < vs < 0.5 and -0.95 < rho < 0.95):
+            return 1.0
+        honest_rates = _honest_rates(d, (tm, ts, vm, vs, rho))
+    t2, v2 = _with_fraud(d, *honest_rates, fi, fe, alpha, theta)
+    return hellinger2(observed, _fingerprint(t2, v2, bins, binning))
