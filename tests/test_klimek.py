@@ -14,17 +14,17 @@ from analysis.stats.klimek import model
 from analysis.synthetic import simulate
 
 
-def _toy(n=10000):
+def _toy(n=10000, *, name="toy", turnout_mean=0.55, turnout_sd=0.08):
     return simulate.scenario_from_dict(
         {
-            "name": "toy",
+            "name": name,
             "n_stations": n,
             "candidates": {"leader": "A", "others": {"B": 1, "C": 1}},
             "size": {"kind": "lognormal", "log_mean": 6.9, "log_sd": 0.5, "minimum": 100, "maximum": 4000},
-            "turnout_sd": 0.08,
+            "turnout_sd": turnout_sd,
             "leader_sd": 0.08,
             "invalid_rate": 0.01,
-            "regions": [{"name": "R", "weight": 1, "turnout_mean": 0.55, "leader_mean": 0.45}],
+            "regions": [{"name": "R", "weight": 1, "turnout_mean": turnout_mean, "leader_mean": 0.45}],
         }
     )
 
@@ -437,18 +437,7 @@ def test_a_floor_at_the_ceiling_holds_theta_and_leaves_the_others_free():
     # outside the bounds made every move infeasible and the fit stayed where it started (fi 0.200 of
     # a start at 0.2, on this election with no incremental fraud; the bootstrap refits of ru2024 all
     # kept the estimate's fi to 4 digits). Held at the ceiling, fi leaves the start.
-    scenario = simulate.scenario_from_dict(
-        {
-            "name": "high turnout",
-            "n_stations": 5000,
-            "candidates": {"leader": "A", "others": {"B": 1, "C": 1}},
-            "size": {"kind": "lognormal", "log_mean": 6.9, "log_sd": 0.5, "minimum": 100, "maximum": 4000},
-            "turnout_sd": 0.2,
-            "leader_sd": 0.08,
-            "invalid_rate": 0.01,
-            "regions": [{"name": "R", "weight": 1, "turnout_mean": 0.75, "leader_mean": 0.45}],
-        }
-    )
+    scenario = _toy(5000, name="high turnout", turnout_mean=0.75, turnout_sd=0.2)
     e = simulate.simulate_election(scenario, 5, fraud={"extreme": {"magnitude": 0.05, "alpha": 2.0}})
     f = _fit(e, seed=0, theta=0.5, fit_theta=True, maxiter=150, replicates=4, grid={"fi": (0.2,), "fe": (0.03,)})
     assert f.theta_min == f.theta == klimek.THETA_BOUNDS[1]

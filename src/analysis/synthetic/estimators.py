@@ -39,7 +39,6 @@ from analysis.synthetic import simulate
 from analysis.synthetic.estimator_runs import (  # noqa: F401  (the harness's public names)
     TARGETS,
     Estimator,
-    _ordinary,
     default_estimators,
     excess_votes_truth,
     fm_options_of,
